@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+from core.navigation import navigation_for
+
+
+def service(request: HttpRequest) -> dict[str, object]:
+    context: dict[str, object] = {
+        "service_name": settings.SERVICE_NAME,
+        "demo_mode": settings.DEMO_MODE,
+    }
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        context["navigation"] = navigation_for(request)
+        context["user_memberships"] = list(
+            user.memberships.filter(is_active=True).select_related("agency")
+        )
+    return context

@@ -1,0 +1,62 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core.health import health_status, worker_status
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = request.user.memberships.filter(is_active=True).select_related("agency")
+    return render(request, "core/home.html", {"memberships": memberships})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    status = health_status()
+    healthy = all(value == "ok" for value in status.values())
+    body = {"status": "ok" if healthy else "unavailable", **status, "worker": worker_status()}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_not_required
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html")
+
+
+@login_not_required
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html")
+
+
+# Error pages never echo the request: no path, no query string, no form data.
+@login_not_required
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
+
+
+@login_not_required
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Forbidden answers like not found, so that no one learns a record exists.
+    return render(request, "errors/404.html", status=404)
+
+
+@login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/403_csrf.html", status=403)
+
+
+@login_not_required
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)

@@ -1,0 +1,44 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from agencies.models import Agency, Membership, Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_creates_five_agency_types_with_one_user_per_role_and_prints_logins(
+    settings, capsys
+):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    agencies = Agency.objects.filter(code__startswith="demo-")
+    assert set(agencies.values_list("type", flat=True)) >= {
+        "police",
+        "childrens_social_care",
+        "health",
+        "education",
+        "voluntary_project",
+    }
+    for agency in agencies:
+        roles = set(Membership.objects.filter(agency=agency).values_list("role", flat=True))
+        assert roles == set(Role.values)
+        assert agency.group.user_set.count() == len(Role)
+    printed = capsys.readouterr().out
+    assert "frontline@police.demo.example" in printed
+    assert "Password: " in printed
+
+
+def test_seed_demo_run_twice_changes_nothing(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    counts = (Agency.objects.count(), User.objects.count(), Membership.objects.count())
+    call_command("seed_demo")
+    assert (Agency.objects.count(), User.objects.count(), Membership.objects.count()) == counts
+
+
+def test_seed_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG only"):
+        call_command("seed_demo")
+    assert not User.objects.exists()

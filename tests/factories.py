@@ -1,0 +1,72 @@
+"""factory_boy factories. Agencies and memberships are made through the services, so that a
+test agency has its group and a test member is in it, exactly as in the application."""
+
+from __future__ import annotations
+
+import factory
+
+from agencies import services
+from agencies.models import Agency, Membership, Partnership, Role, User
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@agency.example")
+    full_name = factory.Faker("name", locale="en_GB")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> User:
+        password = kwargs.pop("password", TEST_PASSWORD)
+        return services.user_create(
+            email=kwargs["email"], full_name=kwargs["full_name"], password=password, by=None
+        )
+
+
+class PartnershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partnership
+
+    code = factory.Sequence(lambda n: f"lscb-{n}")
+    name = factory.Sequence(lambda n: f"Partnership {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> Partnership:
+        return services.partnership_create(**kwargs, by=None)
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"agency-{n}")
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    type = Agency.Type.CHILDRENS_SOCIAL_CARE
+    partnerships = factory.LazyFunction(lambda: [PartnershipFactory()])
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> Agency:
+        return services.agency_create(**kwargs, by=None)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    role = Role.FRONTLINE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> Membership:
+        return services.membership_create(**kwargs, by=None)
+
+
+def member(role: Role = Role.FRONTLINE, agency: Agency | None = None) -> User:
+    """A user holding `role` in `agency` (a new agency when none is given)."""
+    return MembershipFactory(role=role, agency=agency or AgencyFactory()).user
