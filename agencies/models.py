@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
-from core.models import BaseModel
+from core.models import ArchivableModel, BaseModel
 
 
 class UserManager(BaseUserManager["User"]):
@@ -145,3 +149,106 @@ class Membership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}, {self.agency}"
+
+
+class AgencyOwnedModel(ArchivableModel):
+    """A record held by one agency, visible to others only through an explicit share.
+
+    Concrete models declare a grant model (a subclass of `AgencyGrant` with a `content_object`
+    foreign key to them) through which shares are given to agency groups; `agencies.access`
+    is the only code that reads either.
+    """
+
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class AgencyGrant(GroupObjectPermissionBase):
+    """A django-guardian direct foreign-key grant to an agency's group, with why and by whom."""
+
+    reason = models.TextField()
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = True
+
+
+class AccessLogEntry(models.Model):
+    """Who consulted or disclosed which record, when and why (DPA 2018 s.62).
+
+    Append-only: the application never updates or deletes an entry, the database refuses to
+    (triggers in migration 0002), and each entry carries the hash of the one before it, so
+    that `python manage.py verify_access_log` detects an entry changed or removed outside it.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        SEARCH = "search", "Searched"
+        EXPORT = "export", "Exported"
+        PRINT = "print", "Printed"
+        SHARE = "share", "Shared"
+        UNSHARE = "unshare", "Withdrew a share"
+        DENIED = "denied", "Refused access"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="access_log_entries"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, related_name="+", help_text="Acting agency"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    record_type = models.CharField(max_length=60, blank=True)
+    record_id = models.UUIDField(null=True, blank=True, db_index=True)
+    record_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, related_name="+", help_text="Owning agency"
+    )
+    reason = models.TextField(blank=True)
+    # Identifiers and counts only: never names or free text about a person.
+    detail = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "access log entries"
+        indexes = [
+            models.Index(fields=["agency", "-at"]),
+            models.Index(fields=["record_agency", "-at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.record_type} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Access log entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Access log entries cannot be deleted.")
+
+    def canonical(self) -> str:
+        return json.dumps(
+            {
+                "at": self.at.isoformat(),
+                "user": self.user_id,
+                "agency": self.agency_id,
+                "action": self.action,
+                "record_type": self.record_type,
+                "record_id": str(self.record_id) if self.record_id else None,
+                "record_agency": self.record_agency_id,
+                "reason": self.reason,
+                "detail": self.detail,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256((self.previous_hash + self.canonical()).encode()).hexdigest()

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "simple_history",
     "django_celery_results",
     "core",
@@ -75,11 +78,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.SessionAbsoluteExpiryMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "agencies.middleware.TwoFactorRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +126,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -135,6 +142,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Lockout after repeated failures, keyed by the address typed and the client's IP address.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "agencies.views.auth.locked_out"
+AXES_VERBOSE = False  # its log lines name the account
+
+# Two-factor authentication (TOTP) for every user; re-authentication for sensitive actions.
+OTP_TOTP_ISSUER = SERVICE_NAME
+REAUTHENTICATION_MAX_AGE = timedelta(minutes=15)
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # invitations are valid for three days
 
 # Sessions: 30 minutes idle (the expiry is renewed on every request), 12 hours absolute
 # (enforced by core.middleware).
@@ -253,6 +274,7 @@ LOGGING = {
         # Django's request logger prints the full URL and, on errors, request data.
         "django.request": {"level": "ERROR", "propagate": True},
         "pgserver": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 

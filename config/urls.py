@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("agencies.urls")),
+    path("", include("cases.urls")),
 ]
 
 handler400 = "core.views.bad_request"

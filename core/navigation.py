@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
+from agencies.access import agency_ids_with
+from agencies.roles import Capability
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -16,9 +19,15 @@ class NavItem:
 
 
 def navigation_for(request: HttpRequest) -> list[NavItem]:
-    sections = [("Home", reverse("core:home"))]
+    user = request.user
+    sections = [("Home", reverse("core:home"), None)]
+    sections += [
+        ("Access log", reverse("agencies:access-log"), Capability.VIEW_ACCESS_LOG),
+        ("Administration", reverse("agencies:admin-agency-list"), Capability.MANAGE_USERS),
+    ]
     path = request.path
     return [
         NavItem(label, url, current=(path == url if url == "/" else path.startswith(url)))
-        for label, url in sections
+        for label, url, capability in sections
+        if capability is None or agency_ids_with(user, capability)
     ]

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 
 from config.celery import app as celery_app
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, enrol_totp, totp_code
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,8 +30,12 @@ def _test_settings(settings) -> None:
 
 
 def sign_in(client: Client, user) -> Client:
-    """Sign in through the sign-in form, as a person would."""
+    """Sign in as a person would: the sign-in form, then a code from the authenticator app."""
+    device = enrol_totp(user)
     response = client.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == "/two-factor/verify/"
+    response = client.post("/two-factor/verify/", {"code": totp_code(device)})
     assert response.status_code == 302, response.content.decode()[:2000]
     return client
 

@@ -3,10 +3,15 @@ test agency has its group and a test member is in it, exactly as in the applicat
 
 from __future__ import annotations
 
+import time
+
 import factory
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies import services
 from agencies.models import Agency, Membership, Partnership, Role, User
+from cases.models import Case, Person
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -70,3 +75,38 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 def member(role: Role = Role.FRONTLINE, agency: Agency | None = None) -> User:
     """A user holding `role` in `agency` (a new agency when none is given)."""
     return MembershipFactory(role=role, agency=agency or AgencyFactory()).user
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    owner_agency = factory.SubFactory(AgencyFactory)
+    kind = Person.Kind.CHILD
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    owner_agency = factory.SubFactory(AgencyFactory)
+    child = factory.SubFactory(PersonFactory, owner_agency=factory.SelfAttribute("..owner_agency"))
+    reference = factory.Sequence(lambda n: f"CASE-{n:05d}")
+
+
+def enrol_totp(user: User) -> TOTPDevice:
+    """A confirmed authenticator for `user`, as if they had set it up at first sign-in."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first() or (
+        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    )
+
+
+def totp_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
+    """The code the user's app shows now (or `steps_ahead` 30-second steps later, which the
+    server accepts as clock drift and which is not a replay of a code already used)."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"

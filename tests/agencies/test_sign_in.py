@@ -5,7 +5,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from tests.conftest import sign_in
-from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
+from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory, enrol_totp, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +17,18 @@ def test_pages_other_than_sign_in_redirect_anonymous_users_to_sign_in(client):
     assert response["Location"] == "/sign-in/?next=/"
 
 
-def test_sign_in_with_the_right_password_opens_the_home_page(client):
-    """A member signs in with e-mail and password and sees their agency and role."""
+def test_sign_in_with_password_and_code_opens_the_home_page(client):
+    """A member signs in with e-mail, password and app code, and sees their agency and role."""
     membership = MembershipFactory(agency__name="Southport Health", role="supervisor")
+    device = enrol_totp(membership.user)
 
     response = client.post(
         "/sign-in/", {"email": membership.user.email.upper(), "password": TEST_PASSWORD}
     )
-    assert response.status_code == 302
+    assert response["Location"] == "/two-factor/verify/"
+    # Nothing but the second factor is reachable until the code is given.
+    assert client.get("/")["Location"] == "/two-factor/verify/"
+    response = client.post("/two-factor/verify/", {"code": totp_code(device)})
     assert response["Location"] == "/"
 
     home = client.get("/").content.decode()
@@ -68,13 +72,16 @@ def test_missing_fields_are_named_in_the_error_summary(client):
 
 def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(client):
     user = MembershipFactory().user
+    device = enrol_totp(user)
     data = {"email": user.email, "password": TEST_PASSWORD}
 
-    response = client.post("/sign-in/?next=/", {**data, "next": "/health/"})
-    assert response["Location"] == "/health/"
+    client.post("/sign-in/?next=/", {**data, "next": "/privacy/"})
+    response = client.post("/two-factor/verify/", {"code": totp_code(device)})
+    assert response["Location"] == "/privacy/"
 
     client.logout()
-    response = client.post("/sign-in/", {**data, "next": "https://evil.example/"})
+    client.post("/sign-in/", {**data, "next": "https://evil.example/"})
+    response = client.post("/two-factor/verify/", {"code": totp_code(device, steps_ahead=1)})
     assert response["Location"] == "/"
 
 

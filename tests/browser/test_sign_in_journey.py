@@ -2,19 +2,25 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.factories import TEST_PASSWORD, MembershipFactory
+from tests.factories import TEST_PASSWORD, MembershipFactory, enrol_totp, totp_code
 
 
-def test_a_member_signs_in_on_a_phone_and_sees_the_home_page(page, transactional_db):
-    """A user signs in through the form and lands on the home page with their agency and role."""
+def test_a_member_signs_in_on_a_phone_with_password_and_code(page, transactional_db):
+    """A user signs in through both steps and lands on the home page with their agency."""
     membership = MembershipFactory(agency__name="Northtown Police", role="frontline")
+    device = enrol_totp(membership.user)
 
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/sign-in/\?next=/$"))
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.get_by_label("E-mail address").fill(membership.user.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+    expect(
+        page.get_by_role("heading", name="Enter the code from your authenticator app")
+    ).to_be_visible()
+    page.get_by_label("Code from your authenticator app").fill(totp_code(device))
+    page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", name=re.compile("^Welcome"))).to_be_visible()
     expect(page.get_by_role("cell", name="Northtown Police")).to_be_visible()

@@ -1,0 +1,196 @@
+"""The access rule, built once. Every list, detail page, search, export and dashboard asks here.
+
+A user may see an identifiable record only if it is owned by one of the user's agencies, or it
+has been shared with one of them, and only through a membership whose role opens records
+(agencies.roles.RECORD_CAPABILITIES). Shares are django-guardian grants to the agency's group,
+stored in a direct foreign-key grant model per shared model. A record the user may not see
+answers exactly like one that does not exist (404), and the refusal is logged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from agencies.access_log import access_log_record
+from agencies.models import AccessLogEntry, Agency, AgencyGrant, AgencyOwnedModel, User
+from agencies.roles import RECORD_CAPABILITIES, Capability, role_can
+
+Action = AccessLogEntry.Action
+
+
+@dataclass(frozen=True)
+class AgencyRole:
+    agency_id: int
+    group_id: int
+    role: str
+
+
+def user_agency_roles(user: User | AnonymousUser) -> list[AgencyRole]:
+    """The user's active memberships in active agencies (read once per request object)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, "_agency_roles", None)
+    if cached is None:
+        cached = [
+            AgencyRole(agency_id=a, group_id=g, role=r)
+            for a, g, r in user.memberships.filter(
+                is_active=True, agency__is_active=True
+            ).values_list("agency_id", "agency__group_id", "role")
+        ]
+        user._agency_roles = cached
+    return cached
+
+
+def agency_ids_with(user: User | AnonymousUser, capability: Capability) -> list[int]:
+    return [m.agency_id for m in user_agency_roles(user) if role_can(m.role, capability)]
+
+
+def record_agencies(user: User | AnonymousUser) -> list[AgencyRole]:
+    """Memberships through which the user may see identifiable records."""
+    return [
+        m
+        for m in user_agency_roles(user)
+        if any(role_can(m.role, capability) for capability in RECORD_CAPABILITIES)
+    ]
+
+
+def grant_model_of(model: type[AgencyOwnedModel]) -> type[AgencyGrant]:
+    for related in model._meta.related_objects:
+        if (
+            issubclass(related.related_model, AgencyGrant)
+            and related.field.name == "content_object"
+        ):
+            return related.related_model
+    raise LookupError(f"{model.__name__} has no grant model")
+
+
+def view_codename(model: type[models.Model]) -> str:
+    return f"view_{model._meta.model_name}"
+
+
+def visible(user: User | AnonymousUser, queryset: QuerySet) -> QuerySet:
+    """The records of `queryset` the user may see, as one query: owned by one of the user's
+    agencies, or granted to one of their groups. No per-row check."""
+    memberships = record_agencies(user)
+    if not memberships:
+        return queryset.none()
+    grants = grant_model_of(queryset.model).objects.filter(
+        content_object=OuterRef("pk"),
+        group_id__in=[m.group_id for m in memberships],
+        permission__codename=view_codename(queryset.model),
+    )
+    return queryset.filter(
+        Q(owner_agency_id__in=[m.agency_id for m in memberships]) | Exists(grants)
+    )
+
+
+def shared_agency_ids(record: AgencyOwnedModel) -> set[int]:
+    grants = grant_model_of(type(record)).objects.filter(
+        content_object=record, permission__codename=view_codename(type(record))
+    )
+    return set(grants.values_list("group__agency__id", flat=True))
+
+
+def acting_agencies(user: User | AnonymousUser, record: AgencyOwnedModel) -> list[AgencyRole]:
+    """The user's memberships through which they reach `record`: its owner, or an agency it is
+    shared with."""
+    memberships = record_agencies(user)
+    if not memberships:
+        return []
+    reachable = {record.owner_agency_id} | shared_agency_ids(record)
+    return [m for m in memberships if m.agency_id in reachable]
+
+
+def can(user: User | AnonymousUser, capability: Capability, record: AgencyOwnedModel) -> bool:
+    """Whether the user holds `capability` in an agency that reaches the record. Sharing onward
+    is for the owning agency only."""
+    memberships = acting_agencies(user, record)
+    if capability == Capability.SHARE_RECORDS:
+        memberships = [m for m in memberships if m.agency_id == record.owner_agency_id]
+    return any(role_can(m.role, capability) for m in memberships)
+
+
+def get_visible_or_404(
+    request: HttpRequest, queryset: QuerySet, public_id: uuid.UUID | str
+) -> AgencyOwnedModel:
+    """The record with `public_id` if the user may see it; otherwise 404, with the refusal in
+    the access log when the record exists (the CSE leads of both agencies can see it)."""
+    user = request.user
+    record = visible(user, queryset).filter(public_id=public_id).first()
+    if record is not None:
+        return record
+    existing = queryset.model._base_manager.filter(public_id=public_id).first()
+    if existing is not None:
+        memberships = user_agency_roles(user)
+        access_log_record(
+            user=user,
+            agency_id=memberships[0].agency_id if memberships else None,
+            action=Action.DENIED,
+            record=existing,
+        )
+    raise Http404("No such record")
+
+
+def log_view(request: HttpRequest, record: AgencyOwnedModel, *, action: str = Action.VIEW) -> None:
+    memberships = acting_agencies(request.user, record)
+    access_log_record(
+        user=request.user,
+        agency_id=memberships[0].agency_id if memberships else None,
+        action=action,
+        record=record,
+    )
+
+
+@transaction.atomic
+def record_share(
+    *, record: AgencyOwnedModel, agency: Agency, reason: str, by: User, allow_change: bool = True
+) -> None:
+    """Share `record` with `agency`: grants to the agency's group, logged with the reason."""
+    model = type(record)
+    grant_model = grant_model_of(model)
+    codenames = [view_codename(model)] + (
+        [f"change_{model._meta.model_name}"] if allow_change else []
+    )
+    for permission in Permission.objects.filter(
+        content_type__app_label=model._meta.app_label, codename__in=codenames
+    ):
+        grant_model.objects.get_or_create(
+            content_object=record,
+            group=agency.group,
+            permission=permission,
+            defaults={"reason": reason, "granted_by": by},
+        )
+    access_log_record(
+        user=by,
+        agency_id=record.owner_agency_id,
+        action=Action.SHARE,
+        record=record,
+        reason=reason,
+        detail={"shared_with": agency.code},
+    )
+
+
+@transaction.atomic
+def record_unshare(*, record: AgencyOwnedModel, agency: Agency, reason: str, by: User) -> int:
+    """Withdraw every grant of `record` to `agency`; the grants' history keeps what there was."""
+    grants = grant_model_of(type(record)).objects.filter(content_object=record, group=agency.group)
+    withdrawn = 0
+    for grant in grants:
+        grant._change_reason = reason
+        grant.delete()
+        withdrawn += 1
+    access_log_record(
+        user=by,
+        agency_id=record.owner_agency_id,
+        action=Action.UNSHARE,
+        record=record,
+        reason=reason,
+        detail={"withdrawn_from": agency.code},
+    )
+    return withdrawn

@@ -1,0 +1,63 @@
+"""TOTP devices (django-otp): set-up at first sign-in, verification at every sign-in."""
+
+from __future__ import annotations
+
+import time
+from base64 import b32encode
+from binascii import unhexlify
+
+import qrcode
+import qrcode.image.svg
+from django.http import HttpRequest
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from agencies.models import User
+
+REAUTHENTICATED_AT = "reauthenticated_at"
+
+
+def has_confirmed_device(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def pending_device(user: User) -> TOTPDevice:
+    """The unconfirmed device being set up (made once, so the QR code stays the same)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def device_secret(device: TOTPDevice) -> str:
+    """The secret in base32, for typing into an authenticator app by hand."""
+    return b32encode(unhexlify(device.key)).decode().rstrip("=")
+
+
+def device_qr_svg(device: TOTPDevice) -> str:
+    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return image.to_string(encoding="unicode")
+
+
+class CodeThrottledError(Exception):
+    """Too many wrong codes in a row: django-otp makes the user wait before the next try."""
+
+
+def verify_code(user: User, code: str, *, confirmed: bool = True) -> TOTPDevice | None:
+    code = "".join(code.split())
+    devices = list(TOTPDevice.objects.filter(user=user, confirmed=confirmed))
+    if devices and not any(device.verify_is_allowed()[0] for device in devices):
+        raise CodeThrottledError
+    if not code.isdigit():
+        return None
+    for device in devices:
+        if device.verify_token(code):
+            return device
+    return None
+
+
+def complete_second_factor(request: HttpRequest, device: TOTPDevice) -> None:
+    if not device.confirmed:
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+    otp_login(request, device)
+    request.session[REAUTHENTICATED_AT] = time.time()

@@ -1,0 +1,36 @@
+import time
+
+import pytest
+
+from agencies.models import Role
+from tests.conftest import sign_in
+from tests.factories import TEST_PASSWORD, CaseFactory, enrol_totp, member, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sharing_asks_for_password_and_code_again_after_fifteen_minutes(client):
+    case = CaseFactory()
+    lead = member(Role.CSE_LEAD, case.owner_agency)
+    sign_in(client, lead)
+    share_url = f"/cases/{case.public_id}/share/"
+    assert client.get(share_url).status_code == 200
+
+    session = client.session
+    session["reauthenticated_at"] = time.time() - 16 * 60
+    session.save()
+    response = client.get(share_url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/confirm-identity/?next=")
+
+    device = enrol_totp(lead)
+    wrong = client.post(
+        "/confirm-identity/", {"password": "wrong", "code": "123456", "next": share_url}
+    )
+    assert "The password is not right" in wrong.content.decode()
+    response = client.post(
+        "/confirm-identity/",
+        {"password": TEST_PASSWORD, "code": totp_code(device, steps_ahead=1), "next": share_url},
+    )
+    assert response["Location"] == share_url
+    assert client.get(share_url).status_code == 200

@@ -1,0 +1,53 @@
+import re
+import time
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import TEST_PASSWORD, MembershipFactory, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def test_first_sign_in_sets_up_an_authenticator_before_anything_else(client):
+    """A user without an authenticator is taken to set one up, and cannot go around it."""
+    user = MembershipFactory().user
+    response = client.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+    assert response["Location"] == "/two-factor/set-up/"
+    assert client.get("/")["Location"] == "/two-factor/set-up/"
+
+    page = client.get("/two-factor/set-up/").content.decode()
+    assert "<svg" in page
+    secret = re.search(r'data-testid="otp-secret">([A-Z2-7]+)<', page).group(1)
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert len(secret) >= 16
+
+    wrong = client.post("/two-factor/set-up/", {"code": "000000"})
+    assert "The code is not right" in wrong.content.decode()
+    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    # A wrong code makes the next try wait (django-otp's throttling), even with a right code.
+    throttled = client.post("/two-factor/set-up/", {"code": totp_code(device)})
+    assert "Too many wrong codes" in throttled.content.decode()
+    time.sleep(1.1)
+
+    response = client.post("/two-factor/set-up/", {"code": totp_code(device)})
+    assert response["Location"] == "/"
+    assert TOTPDevice.objects.get(user=user).confirmed
+    assert client.get("/").status_code == 200
+
+
+def test_a_code_is_refused_when_it_is_not_digits(client):
+    user = MembershipFactory().user
+    client.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+    response = client.post("/two-factor/set-up/", {"code": "abcdef"})
+    assert "The code is not right" in response.content.decode()
+    response = client.post("/two-factor/set-up/", {"code": ""})
+    assert "Enter the 6-digit code from your authenticator app" in response.content.decode()
+
+
+def test_demo_mode_skips_the_second_factor(client, settings):
+    settings.DEMO_MODE = True
+    user = MembershipFactory().user
+    response = client.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
