@@ -1,13 +1,236 @@
-"""Reads of people and cases, always through the access rule."""
+"""Reads of people, cases and what belongs to them, always through the access rule."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from agencies.access import visible
-from agencies.models import User
-from cases.models import Case
+from agencies.models import Agency, User
+from cases import matching, normalise
+from cases.models import (
+    Association,
+    Case,
+    CaseNote,
+    Concern,
+    MissingEpisode,
+    Person,
+    PersonContact,
+    PersonIdentifier,
+)
 
 
 def case_list_visible(*, user: User) -> QuerySet[Case]:
-    return visible(user, Case.objects.all()).select_related("child", "owner_agency")
+    return visible(user, Case.objects.filter(archived_at__isnull=True)).select_related(
+        "child", "owner_agency", "lead_professional"
+    )
+
+
+def people_visible(*, user: User) -> QuerySet[Person]:
+    return visible(user, Person.objects.filter(archived_at__isnull=True))
+
+
+def concerns_visible(*, user: User) -> QuerySet[Concern]:
+    """Concerns follow their case."""
+    return Concern.objects.filter(case__in=visible(user, Case.objects.all()))
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    person: Person
+    score: int
+
+
+def person_search(*, user: User, criteria: dict) -> list[SearchResult]:
+    """Visible people matching the criteria, best first. Names are matched by phonetic keys
+    (spelling variants, transposed names) and by word prefixes (full-text search)."""
+    people = people_visible(user=user)
+    query = matching.MatchQuery(
+        names=[criteria["name"]] if criteria.get("name") else [],
+        date_of_birth=criteria.get("date_of_birth"),
+        age=criteria.get("age"),
+        identifiers=[criteria["reference"]] if criteria.get("reference") else [],
+        phones=[criteria["phone"]] if criteria.get("phone") else [],
+        vehicles=[criteria["vehicle"]] if criteria.get("vehicle") else [],
+    )
+    filters = Q()
+    if criteria.get("date_of_birth"):
+        filters &= Q(date_of_birth=criteria["date_of_birth"]) | Q(date_of_birth__isnull=True)
+    if criteria.get("postcode_district"):
+        filters &= Q(contacts__postcode_district=criteria["postcode_district"])
+    if criteria.get("reference"):
+        filters &= Q(identifiers__value=normalise.identifier(criteria["reference"]))
+    if criteria.get("phone"):
+        filters &= Q(
+            contacts__type="phone", contacts__normalised=normalise.phone(criteria["phone"])
+        )
+    if criteria.get("vehicle"):
+        filters &= Q(
+            contacts__type="vehicle", contacts__normalised=normalise.vehicle(criteria["vehicle"])
+        )
+    people = people.filter(filters).distinct() if filters else people
+    found: dict[int, tuple[Person, int]] = {}
+    if query.names or query.identifiers or query.phones or query.vehicles:
+        for person, score in matching.ranked_matches(query, people, minimum=55):
+            found[person.pk] = (person, score)
+    if criteria.get("name"):
+        tokens = normalise.name_tokens(criteria["name"])
+        if tokens:
+            prefix = SearchQuery(
+                " & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple"
+            )
+            for person in people.filter(search_vector=prefix).prefetch_related(
+                "aliases", "identifiers", "contacts"
+            )[: matching.MAX_CANDIDATES]:
+                found.setdefault(person.pk, (person, max(60, matching.score(query, person))))
+    elif not found:
+        for person in people.prefetch_related("aliases")[: matching.MAX_CANDIDATES]:
+            found[person.pk] = (person, matching.score(query, person))
+    results = sorted(found.values(), key=lambda item: (-item[1], str(item[0])))[:50]
+    owners = {p.owner_agency_id for p, _ in results}
+    agencies = Agency.objects.in_bulk(owners)
+    for person, _ in results:
+        person.owner_agency = agencies[person.owner_agency_id]
+    return [SearchResult(person=p, score=s) for p, s in results]
+
+
+@dataclass(frozen=True)
+class LinkedPerson:
+    """A person linked to a child: shown in full if visible, else only as restricted."""
+
+    person: Person | None
+    relationship: str
+    held_by: str
+    restricted: bool
+
+
+def linked_people(*, user: User, child: Person) -> list[LinkedPerson]:
+    links = Association.objects.filter(Q(from_person=child) | Q(to_person=child)).select_related(
+        "from_person", "to_person", "from_person__owner_agency", "to_person__owner_agency"
+    )
+    others = [
+        (link, link.to_person if link.from_person_id == child.pk else link.from_person)
+        for link in links
+    ]
+    visible_ids = set(
+        people_visible(user=user)
+        .filter(id__in=[p.pk for _, p in others])
+        .values_list("id", flat=True)
+    )
+    seen: set[int] = set()
+    result = []
+    for link, person in others:
+        if person.pk in seen or person.merged_into_id:
+            continue
+        seen.add(person.pk)
+        restricted = person.pk not in visible_ids
+        result.append(
+            LinkedPerson(
+                person=None if restricted else person,
+                relationship=link.get_relationship_display(),
+                held_by=person.owner_agency.name,
+                restricted=restricted,
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class ChronologyEvent:
+    at: datetime
+    kind: str
+    title: str
+    summary: str
+    url: str = ""
+
+
+CHRONOLOGY_KINDS = {
+    "concern": "Concerns",
+    "missing": "Missing episodes",
+    "note": "Notes",
+    "status": "Case status",
+}
+
+
+def _at(day: date, moment: time | None = None) -> datetime:
+    return timezone.make_aware(datetime.combine(day, moment or time(0, 0)))
+
+
+def case_chronology(*, case: Case, kinds: set[str] | None = None) -> list[ChronologyEvent]:
+    """One timeline of the child's case, newest first (later issues add assessments and
+    referrals)."""
+    kinds = kinds or set(CHRONOLOGY_KINDS)
+    events: list[ChronologyEvent] = []
+    if "concern" in kinds:
+        for concern in Concern.objects.filter(case=case).select_related("reporter_agency"):
+            category = (
+                f"; provisional category {concern.provisional_category}"
+                if concern.provisional_category
+                else ""
+            )
+            events.append(
+                ChronologyEvent(
+                    at=_at(concern.occurred_on, concern.occurred_at_time),
+                    kind="concern",
+                    title=f"Concern ({concern.get_status_display().lower()})",
+                    summary=f"{len(concern.indicator_codes)} warning signs ticked{category}. "
+                    f"Recorded by {concern.reporter_agency.name}.",
+                    url=f"/concerns/{concern.public_id}/",
+                )
+            )
+    if "missing" in kinds:
+        for episode in MissingEpisode.objects.filter(case=case):
+            returned = (
+                f"returned {timezone.localtime(episode.ended_at):%d %b %Y %H:%M}"
+                if episode.ended_at
+                else "not yet returned"
+            )
+            events.append(
+                ChronologyEvent(
+                    at=episode.started_at,
+                    kind="missing",
+                    title=episode.get_type_display(),
+                    summary=f"{returned}; return home interview: "
+                    f"{episode.get_return_interview_display().lower()}",
+                )
+            )
+    if "note" in kinds:
+        for note in CaseNote.objects.filter(case=case).select_related("created_by"):
+            author = note.created_by.full_name if note.created_by else "System"
+            events.append(
+                ChronologyEvent(
+                    at=note.created_at, kind="note", title=f"Note by {author}", summary=note.text
+                )
+            )
+    if "status" in kinds:
+        previous = None
+        for version in case.history.order_by("history_id"):
+            if previous is None:
+                events.append(
+                    ChronologyEvent(
+                        at=version.history_date, kind="status", title="Case opened", summary=""
+                    )
+                )
+            elif version.status != previous.status:
+                events.append(
+                    ChronologyEvent(
+                        at=version.history_date,
+                        kind="status",
+                        title=f"Case {version.get_status_display().lower()}",
+                        summary=version.history_change_reason or "",
+                    )
+                )
+            previous = version
+    return sorted(events, key=lambda event: event.at, reverse=True)
+
+
+def person_details(person: Person) -> dict[str, list]:
+    return {
+        "aliases": list(person.aliases.all()),
+        "identifiers": list(PersonIdentifier.objects.filter(person=person)),
+        "contacts": list(PersonContact.objects.filter(person=person)),
+    }

@@ -1,16 +1,39 @@
 from django.urls import path
 
-from cases.views import case
+from cases.views import case, concern, missing, person
 
 app_name = "cases"
 
 urlpatterns = [
+    path("cases/", case.case_list, name="case-list"),
     path("cases/<uuid:public_id>/", case.case_detail, name="case-detail"),
+    path("cases/<uuid:public_id>/chronology/", case.case_chronology, name="case-chronology"),
     path("cases/<uuid:public_id>/history/", case.case_history, name="case-history"),
+    path("cases/<uuid:public_id>/edit/", case.case_edit, name="case-edit"),
+    path("cases/<uuid:public_id>/notes/new/", case.case_note_add, name="case-note-add"),
+    path("cases/<uuid:public_id>/close/", case.case_close, name="case-close"),
     path("cases/<uuid:public_id>/share/", case.case_share, name="case-share"),
     path(
         "cases/<uuid:public_id>/shares/<uuid:agency_id>/withdraw/",
         case.case_unshare,
         name="case-unshare",
     ),
+    path(
+        "cases/<uuid:public_id>/concerns/new/",
+        concern.concern_new_for_case,
+        name="concern-new-for-case",
+    ),
+    path(
+        "cases/<uuid:public_id>/missing/new/",
+        missing.missing_episode_new,
+        name="missing-episode-new",
+    ),
+    path("concerns/new/", concern.concern_new_child, name="concern-new-child"),
+    path("concerns/<uuid:public_id>/", concern.concern_detail, name="concern-detail"),
+    path("concerns/<uuid:public_id>/submit/", concern.concern_submit, name="concern-submit"),
+    path("people/search/", person.person_search, name="person-search"),
+    path("people/<uuid:public_id>/", person.person_detail, name="person-detail"),
+    path("people/<uuid:public_id>/edit/", person.person_edit, name="person-edit"),
+    path("people/<uuid:public_id>/details/", person.person_detail_add, name="person-detail-add"),
+    path("people/<uuid:public_id>/merge/", person.person_merge, name="person-merge"),
 ]

@@ -64,3 +64,38 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Task(models.Model):
+    """An item on an agency's task list for the people holding a role there (or one person).
+
+    Titles say what needs doing without naming anyone: tasks are also summarised in e-mails.
+    """
+
+    class Kind(models.TextChoices):
+        POSSIBLE_MATCH = "possible_match", "Possible match held by your agency"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="tasks")
+    role = models.CharField(max_length=30)
+    title = models.CharField(max_length=300)
+    # Identifiers only (public ids, agency codes): what the task is about.
+    subject = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["agency", "role", "status"])]
+
+    def __str__(self) -> str:
+        return self.title

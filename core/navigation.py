@@ -22,6 +22,9 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
     user = request.user
     sections = [("Home", reverse("core:home"), None)]
     sections += [
+        ("Cases", reverse("cases:case-list"), Capability.VIEW_RECORDS),
+        ("Find a person", reverse("cases:person-search"), Capability.VIEW_RECORDS),
+        ("Tasks", reverse("core:task-list"), None),
         ("Access log", reverse("agencies:access-log"), Capability.VIEW_ACCESS_LOG),
         ("Administration", reverse("agencies:admin-agency-list"), Capability.MANAGE_USERS),
     ]

@@ -16,3 +16,11 @@ def worker_heartbeat_record(*, worker: str, at: datetime | None = None) -> Worke
         worker=worker, defaults={"seen_at": at or timezone.now()}
     )
     return heartbeat
+
+
+@transaction.atomic
+def task_complete(*, task, by) -> None:
+    task.status = task.Status.DONE
+    task.done_at = timezone.now()
+    task.done_by = by
+    task.save(update_fields=["status", "done_at", "done_by"])

@@ -1,16 +1,21 @@
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from agencies.models import Agency
 from core.health import health_status, worker_status
+from core.models import Task
+from core.selectors import tasks_for
+from core.services import task_complete
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.filter(is_active=True).select_related("agency")
-    return render(request, "core/home.html", {"memberships": memberships})
+    open_tasks = tasks_for(request.user).filter(status=Task.Status.OPEN).count()
+    return render(request, "core/home.html", {"memberships": memberships, "open_tasks": open_tasks})
 
 
 @login_not_required
@@ -60,3 +65,34 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 @login_not_required
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/500.html", status=500)
+
+
+def task_list(request: HttpRequest) -> HttpResponse:
+    tasks = tasks_for(request.user).filter(status=Task.Status.OPEN)
+    return render(request, "core/task_list.html", {"tasks": tasks[:100]})
+
+
+def task_detail(request: HttpRequest, public_id) -> HttpResponse:
+    task = get_object_or_404(tasks_for(request.user), public_id=public_id)
+    held = []
+    if task.kind == Task.Kind.POSSIBLE_MATCH:
+        from cases.selectors import people_visible
+
+        held = list(
+            people_visible(user=request.user).filter(
+                public_id__in=task.subject.get("held_records", [])
+            )
+        )
+    recorded_by = Agency.objects.filter(code=task.subject.get("recorded_by_agency")).first()
+    return render(
+        request,
+        "core/task_detail.html",
+        {"task": task, "held": held, "recorded_by": recorded_by},
+    )
+
+
+@require_POST
+def task_done(request: HttpRequest, public_id) -> HttpResponse:
+    task = get_object_or_404(tasks_for(request.user), public_id=public_id)
+    task_complete(task=task, by=request.user)
+    return redirect("core:task-list")

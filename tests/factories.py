@@ -4,6 +4,7 @@ test agency has its group and a test member is in it, exactly as in the applicat
 from __future__ import annotations
 
 import time
+from datetime import date, timedelta
 
 import factory
 from django_otp.oath import TOTP
@@ -11,7 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies import services
 from agencies.models import Agency, Membership, Partnership, Role, User
-from cases.models import Case, Person
+from cases.models import Case, Concern, Person
+from indicators.models import IndicatorSet
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -94,6 +96,17 @@ class CaseFactory(factory.django.DjangoModelFactory):
     owner_agency = factory.SubFactory(AgencyFactory)
     child = factory.SubFactory(PersonFactory, owner_agency=factory.SelfAttribute("..owner_agency"))
     reference = factory.Sequence(lambda n: f"CASE-{n:05d}")
+
+
+class ConcernFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Concern
+
+    case = factory.SubFactory(CaseFactory)
+    reporter_agency = factory.SelfAttribute("case.owner_agency")
+    occurred_on = factory.LazyFunction(lambda: date.today() - timedelta(days=3))
+    narrative = "Seen getting into a car with an older man outside school."
+    indicator_set = factory.LazyFunction(lambda: IndicatorSet.objects.get(is_current=True))
 
 
 def enrol_totp(user: User) -> TOTPDevice:

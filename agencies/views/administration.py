@@ -27,7 +27,9 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def agency_create(request: HttpRequest) -> HttpResponse:
     partnerships = selectors.administered_partnerships(request.user)
-    form = AgencyForm(data=request.POST or None, partnerships=partnerships)
+    form = AgencyForm(
+        data=request.POST if request.method == "POST" else None, partnerships=partnerships
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         agency = services.agency_create(
@@ -55,7 +57,10 @@ def agency_edit(request: HttpRequest, public_id) -> HttpResponse:
         "is_active": agency.is_active,
     }
     form = AgencyForm(
-        data=request.POST or None, initial=initial, partnerships=partnerships, editing=agency
+        data=request.POST if request.method == "POST" else None,
+        initial=initial,
+        partnerships=partnerships,
+        editing=agency,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -84,7 +89,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_invite(request: HttpRequest) -> HttpResponse:
     agencies = selectors.administered_agencies(request.user).filter(is_active=True)
-    form = UserInviteForm(data=request.POST or None, agencies=agencies)
+    form = UserInviteForm(
+        data=request.POST if request.method == "POST" else None, agencies=agencies
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user = services.user_invite(
@@ -110,7 +117,9 @@ def user_detail(request: HttpRequest, public_id) -> HttpResponse:
     """A user's memberships; adds a membership in an agency the administrator manages."""
     user = _administered_user(request, public_id)
     agencies = selectors.administered_agencies(request.user).filter(is_active=True)
-    form = MembershipForm(data=request.POST or None, agencies=agencies)
+    form = MembershipForm(
+        data=request.POST if request.method == "POST" else None, agencies=agencies
+    )
     if request.method == "POST" and form.is_valid():
         services.membership_create(
             user=user,

@@ -64,7 +64,7 @@ def safe_next_url(request: HttpRequest, candidate: str | None) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    form = SignInForm(request, data=request.POST or None)
+    form = SignInForm(request, data=request.POST if request.method == "POST" else None)
     next_url = request.POST.get("next") or request.GET.get("next", "")
     if request.method == "POST" and form.is_valid():
         login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
@@ -88,7 +88,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.user.is_verified() or has_confirmed_device(request.user):
         return redirect("agencies:two-factor-verify")
     pending = pending_device(request.user)
-    form = CodeForm(data=request.POST or None)
+    form = CodeForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device = checked_code(form, request.user, confirmed=False)
         if device is not None:
@@ -108,7 +108,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return redirect("core:home")
     if not has_confirmed_device(request.user):
         return redirect("agencies:two-factor-setup")
-    form = CodeForm(data=request.POST or None)
+    form = CodeForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         device = checked_code(form, request.user)
         if device is not None:
@@ -121,7 +121,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reauthenticate(request: HttpRequest) -> HttpResponse:
     """Confirm identity again (password and code) before exporting or sharing."""
-    form = ReauthenticateForm(data=request.POST or None)
+    form = ReauthenticateForm(data=request.POST if request.method == "POST" else None)
     if settings.DEMO_MODE:
         del form.fields["code"]
     next_url = request.POST.get("next") or request.GET.get("next", "")
@@ -150,7 +150,7 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         user = None
     if user is None or not default_token_generator.check_token(user, token):
         return render(request, "agencies/invitation_invalid.html", status=404)
-    form = SetPasswordForm(user, data=request.POST or None)
+    form = SetPasswordForm(user, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.user_set_password(user=user, password=form.cleaned_data["password"])
         return redirect(f"{reverse('agencies:sign-in')}?password-set=1")

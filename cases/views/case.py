@@ -1,24 +1,29 @@
-"""A child's case: summary, change history, and sharing with other agencies."""
+"""A child's case: the record page, the list, the chronology, history, notes, closing and
+sharing."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies import access
-from agencies.decorators import recent_authentication_required
+from agencies.decorators import capability_required, recent_authentication_required
 from agencies.models import Agency
 from agencies.roles import Capability
-from cases.forms import ShareForm, UnshareForm
+from cases import selectors, services
+from cases.forms import CaseDetailsForm, CloseCaseForm, NoteForm, ShareForm, UnshareForm
 from cases.history import history_changes
 from cases.models import Case
+from indicators.scoring import band_of_category
+from indicators.selectors import indicator_set_current
 
-CASES = Case.objects.select_related("child", "owner_agency")
+CASES = Case.objects.select_related("child", "owner_agency", "lead_professional")
 
 
-def _case_for(request: HttpRequest, public_id, capability: Capability) -> Case:
+def case_for(request: HttpRequest, public_id, capability: Capability) -> Case:
     """The case if the user may see it and holds `capability` for it; 404 otherwise."""
     case = access.get_visible_or_404(request, CASES, public_id)
     if not access.can(request.user, capability, case):
@@ -26,27 +31,105 @@ def _case_for(request: HttpRequest, public_id, capability: Capability) -> Case:
     return case
 
 
+@capability_required(Capability.VIEW_RECORDS)
+def case_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    cases = selectors.case_list_visible(user=request.user)
+    if status in Case.Status.values:
+        cases = cases.filter(status=status)
+    page = Paginator(cases.order_by("-modified_at"), 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/case_list.html",
+        {"page": page, "status": status, "query": f"status={status}"},
+    )
+
+
 def case_detail(request: HttpRequest, public_id) -> HttpResponse:
-    case = _case_for(request, public_id, Capability.VIEW_RECORDS)
+    case = case_for(request, public_id, Capability.VIEW_RECORDS)
     access.log_view(request, case)
-    shared_with = Agency.objects.filter(id__in=access.shared_agency_ids(case))
+    risk_band = (
+        band_of_category(indicator_set_current(), case.risk_category)
+        if case.risk_category
+        else None
+    )
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
-            "shared_with": shared_with,
+            "child": case.child,
+            "risk_band": risk_band,
+            "concerns": case.concerns.select_related("reporter_agency")[:10],
+            "missing_episodes": case.missing_episodes.all()[:10],
+            "linked": selectors.linked_people(user=request.user, child=case.child),
+            "shared_with": Agency.objects.filter(id__in=access.shared_agency_ids(case)),
+            "may_edit": access.can(request.user, Capability.EDIT_RECORDS, case),
             "may_share": access.can(request.user, Capability.SHARE_RECORDS, case),
         },
     )
 
 
+def case_chronology(request: HttpRequest, public_id) -> HttpResponse:
+    case = case_for(request, public_id, Capability.VIEW_RECORDS)
+    access.log_view(request, case)
+    chosen = {k for k in request.GET.getlist("kind") if k in selectors.CHRONOLOGY_KINDS}
+    return render(
+        request,
+        "cases/case_chronology.html",
+        {
+            "case": case,
+            "events": selectors.case_chronology(case=case, kinds=chosen or None),
+            "kinds": selectors.CHRONOLOGY_KINDS,
+            "chosen": chosen,
+        },
+    )
+
+
 def case_history(request: HttpRequest, public_id) -> HttpResponse:
-    case = _case_for(request, public_id, Capability.VIEW_RECORDS)
+    case = case_for(request, public_id, Capability.VIEW_RECORDS)
     access.log_view(request, case)
     return render(
         request, "cases/case_history.html", {"case": case, "changes": history_changes(case)}
     )
+
+
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, public_id) -> HttpResponse:
+    case = case_for(request, public_id, Capability.EDIT_RECORDS)
+    fields = list(CaseDetailsForm.base_fields)
+    initial = {name: getattr(case, name) for name in fields}
+    form = CaseDetailsForm(
+        data=request.POST if request.method == "POST" else None, initial=initial, child=case.child
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if v != initial[k]}
+        services.case_update(case=case, changes=changes, by=request.user)
+        messages.success(request, "Case details saved")
+        return redirect("cases:case-detail", public_id=case.public_id)
+    return render(request, "cases/case_edit.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def case_note_add(request: HttpRequest, public_id) -> HttpResponse:
+    case = case_for(request, public_id, Capability.EDIT_RECORDS)
+    form = NoteForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.case_note_add(case=case, text=form.cleaned_data["text"], by=request.user)
+        messages.success(request, "Note added")
+        return redirect("cases:case-chronology", public_id=case.public_id)
+    return render(request, "cases/case_note.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def case_close(request: HttpRequest, public_id) -> HttpResponse:
+    case = case_for(request, public_id, Capability.SIGN_OFF)
+    form = CloseCaseForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.case_close(case=case, reason=form.cleaned_data["reason"], by=request.user)
+        messages.success(request, "Case closed")
+        return redirect("cases:case-detail", public_id=case.public_id)
+    return render(request, "cases/case_close.html", {"case": case, "form": form})
 
 
 def _share_candidates(case: Case):
@@ -62,12 +145,16 @@ def _share_candidates(case: Case):
 @require_http_methods(["GET", "POST"])
 @recent_authentication_required
 def case_share(request: HttpRequest, public_id) -> HttpResponse:
-    case = _case_for(request, public_id, Capability.SHARE_RECORDS)
-    form = ShareForm(data=request.POST or None, agencies=_share_candidates(case))
+    case = case_for(request, public_id, Capability.SHARE_RECORDS)
+    form = ShareForm(
+        data=request.POST if request.method == "POST" else None,
+        agencies=_share_candidates(case),
+        initial={"agency": request.GET.get("agency")},
+    )
     if request.method == "POST" and form.is_valid():
         agency = form.cleaned_data["agency"]
-        access.record_share(
-            record=case, agency=agency, reason=form.cleaned_data["reason"], by=request.user
+        services.case_share(
+            case=case, agency=agency, reason=form.cleaned_data["reason"], by=request.user
         )
         messages.success(request, f"The case has been shared with {agency.name}")
         return redirect("cases:case-detail", public_id=case.public_id)
@@ -77,7 +164,7 @@ def case_share(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 @recent_authentication_required
 def case_unshare(request: HttpRequest, public_id, agency_id) -> HttpResponse:
-    case = _case_for(request, public_id, Capability.SHARE_RECORDS)
+    case = case_for(request, public_id, Capability.SHARE_RECORDS)
     agency = get_object_or_404(
         Agency.objects.filter(id__in=access.shared_agency_ids(case)), public_id=agency_id
     )
@@ -88,8 +175,8 @@ def case_unshare(request: HttpRequest, public_id, agency_id) -> HttpResponse:
             "cases/case_unshare.html",
             {"case": case, "agency": agency, "form": form},
         )
-    access.record_unshare(
-        record=case, agency=agency, reason=form.cleaned_data["reason"], by=request.user
+    services.case_unshare(
+        case=case, agency=agency, reason=form.cleaned_data["reason"], by=request.user
     )
     messages.success(request, f"The share with {agency.name} has been withdrawn")
     return redirect("cases:case-detail", public_id=case.public_id)

@@ -14,10 +14,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from agencies.models import Agency, Role
 from agencies.roles import Capability, role_can
+from cases.services import case_share
+from core.models import Task
 from tests.conftest import sign_in
 from tests.factories import (
     AgencyFactory,
     CaseFactory,
+    ConcernFactory,
     MembershipFactory,
     PartnershipFactory,
     UserFactory,
@@ -57,12 +60,29 @@ class AdministeredObject:
 
 @dataclass(frozen=True)
 class RecordScoped:
-    """A record (case) seen through the access rule: owner, shared, or unrelated agency."""
+    """A record reached through the access rule: its holding agency, an agency it was shared
+    with, or an unrelated agency. `path` is built from the test's world of records."""
 
     capability: Capability
+    path: str
     method: str = "get"
     owner_only: bool = False
     data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskScoped:
+    """A task for one role in one agency."""
+
+    method: str = "get"
+
+
+CASE_DETAILS = {
+    "first_contact_date": "",
+    "living_situation": "unknown",
+    "moved_into_care_after_intervention": "unknown",
+    "school_engagement": "unknown",
+}
 
 
 URL_RULES = {
@@ -87,14 +107,53 @@ URL_RULES = {
         "user", method="post", data={"reason": "Left the agency"}
     ),
     "agencies:admin-membership-end": AdministeredObject("membership", method="post"),
-    "cases:case-detail": RecordScoped(C.VIEW_RECORDS),
-    "cases:case-history": RecordScoped(C.VIEW_RECORDS),
+    "core:task-list": SignedIn(),
+    "core:task-detail": TaskScoped(),
+    "core:task-done": TaskScoped(method="post"),
+    "cases:case-list": RoleScoped(C.VIEW_RECORDS),
+    "cases:person-search": RoleScoped(C.VIEW_RECORDS),
+    "cases:concern-new-child": RoleScoped(C.EDIT_RECORDS),
+    "cases:case-detail": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/"),
+    "cases:case-history": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/history/"),
+    "cases:case-chronology": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/chronology/"),
+    "cases:case-edit": RecordScoped(
+        C.EDIT_RECORDS, "/cases/{case}/edit/", method="post", data=CASE_DETAILS
+    ),
+    "cases:case-note-add": RecordScoped(
+        C.EDIT_RECORDS, "/cases/{case}/notes/new/", method="post", data={"text": "Seen at school"}
+    ),
+    "cases:case-close": RecordScoped(
+        C.SIGN_OFF, "/cases/{case}/close/", method="post", data={"reason": "Moved away"}
+    ),
     "cases:case-share": RecordScoped(
-        C.SHARE_RECORDS, method="post", owner_only=True, data={"reason": "Strategy meeting"}
+        C.SHARE_RECORDS,
+        "/cases/{case}/share/",
+        method="post",
+        owner_only=True,
+        data={"reason": "Strategy meeting", "agency": "{candidate}"},
     ),
     "cases:case-unshare": RecordScoped(
-        C.SHARE_RECORDS, method="post", owner_only=True, data={"reason": "No longer involved"}
+        C.SHARE_RECORDS,
+        "/cases/{case}/shares/{shared}/withdraw/",
+        method="post",
+        owner_only=True,
+        data={"reason": "No longer involved"},
     ),
+    "cases:concern-new-for-case": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/concerns/new/"),
+    "cases:missing-episode-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/missing/new/"),
+    "cases:concern-detail": RecordScoped(C.VIEW_RECORDS, "/concerns/{concern}/"),
+    "cases:concern-submit": RecordScoped(
+        C.EDIT_RECORDS, "/concerns/{concern}/submit/", method="post"
+    ),
+    "cases:person-detail": RecordScoped(C.VIEW_RECORDS, "/people/{child}/"),
+    "cases:person-edit": RecordScoped(C.EDIT_RECORDS, "/people/{child}/edit/"),
+    "cases:person-detail-add": RecordScoped(
+        C.EDIT_RECORDS,
+        "/people/{child}/details/",
+        method="post",
+        data={"kind": "alias", "value": "Jay"},
+    ),
+    "cases:person-merge": RecordScoped(C.SIGN_OFF, "/people/{child}/merge/", owner_only=True),
 }
 
 
@@ -139,6 +198,7 @@ SIGNED_IN_URLS = {
     "agencies:two-factor-setup": "/two-factor/set-up/",
     "agencies:two-factor-verify": "/two-factor/verify/",
     "agencies:reauthenticate": "/confirm-identity/",
+    "core:task-list": "/tasks/",
 }
 
 
@@ -151,6 +211,9 @@ def test_signed_in_urls_need_a_signed_in_user_of_any_role(client, name, role):
 
 
 ROLE_SCOPED_URLS = {
+    "cases:case-list": "/cases/",
+    "cases:person-search": "/people/search/",
+    "cases:concern-new-child": "/concerns/new/",
     "agencies:access-log": "/access-log/",
     "agencies:admin-agency-list": "/administration/",
     "agencies:admin-agency-create": "/administration/agencies/new/",
@@ -211,22 +274,20 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
     partnership = PartnershipFactory()
     owner, shared, other, candidate = (AgencyFactory(partnerships=[partnership]) for _ in range(4))
     case = CaseFactory(owner_agency=owner)
-    from agencies.access import record_share
-
-    record_share(record=case, agency=shared, reason="Referral accepted", by=UserFactory())
+    concern = ConcernFactory(case=case)
+    case_share(case=case, agency=shared, reason="Referral accepted", by=UserFactory())
     viewer_agency = {"owner": owner, "shared": shared, "other": other}[relation]
     sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
-    urls = {
-        "cases:case-detail": f"/cases/{case.public_id}/",
-        "cases:case-history": f"/cases/{case.public_id}/history/",
-        "cases:case-share": f"/cases/{case.public_id}/share/",
-        "cases:case-unshare": f"/cases/{case.public_id}/shares/{shared.public_id}/withdraw/",
+    ids = {
+        "case": case.public_id,
+        "child": case.child.public_id,
+        "concern": concern.public_id,
+        "shared": shared.public_id,
+        "candidate": candidate.public_id,
     }
-    data = dict(rule.data)
-    if name == "cases:case-share":
-        data["agency"] = str(candidate.public_id)
+    data = {key: value.format(**ids) for key, value in rule.data.items()}
 
-    response = request(client, rule.method, urls[name], data)
+    response = request(client, rule.method, rule.path.format(**ids), data)
 
     allowed = (
         relation != "other"
@@ -238,5 +299,25 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
     elif rule.method == "get":
         assert response.status_code == 200
     else:
-        assert response.status_code == 302
-        assert response["Location"] == f"/cases/{case.public_id}/"
+        assert response.status_code == 302, response.content.decode()[:3000]
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "relation"),
+    itertools.product(rules_of(TaskScoped), list(Role), ["same_agency", "other"]),
+)
+def test_tasks_open_only_to_the_role_and_agency_they_are_for(client, name, role, relation):
+    agency = AgencyFactory()
+    task = Task.objects.create(
+        kind=Task.Kind.POSSIBLE_MATCH, agency=agency, role=Role.CSE_LEAD, title="Possible match"
+    )
+    viewer_agency = agency if relation == "same_agency" else AgencyFactory()
+    sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
+    url = f"/tasks/{task.public_id}/" + ("done/" if name == "core:task-done" else "")
+
+    response = request(client, URL_RULES[name].method, url)
+
+    if role == Role.CSE_LEAD and relation == "same_agency":
+        assert response.status_code in {200, 302}
+    else:
+        assert response.status_code == 404

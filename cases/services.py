@@ -1,0 +1,502 @@
+"""Writes for people, cases, concerns, missing episodes, notes and links.
+
+Every function is keyword-only, runs in one transaction, and records who acted (`by`) on the
+history of each row it writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import TextField, Value
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.access import record_share, record_unshare
+from agencies.models import Agency, Membership, Role, User
+from cases import matching, normalise
+from cases.models import (
+    Association,
+    Case,
+    CaseNote,
+    Concern,
+    ConcernDetail,
+    ConcernLocation,
+    ConcernPerson,
+    Location,
+    MissingEpisode,
+    Person,
+    PersonAlias,
+    PersonContact,
+    PersonIdentifier,
+)
+from core.models import Task
+from indicators.models import IndicatorSet
+from indicators.scoring import quick_screening
+
+
+def _stamp(record, by: User | None, reason: str = "") -> None:
+    if record.pk is None:
+        record.created_by = by
+    record.modified_by = by
+    record._history_user = by
+    if reason:
+        record._change_reason = reason
+
+
+def person_index(*, person: Person) -> None:
+    """Rewrite the person's search vector and matching keys (after any change to names,
+    aliases, identifiers or contacts)."""
+    text = " ".join(
+        [person.first_name, person.last_name, person.known_as, person.initials]
+        + [alias.name for alias in person.aliases.all()]
+    )
+    Person.objects.filter(pk=person.pk).update(
+        search_vector=SearchVector(Value(text, output_field=TextField()), config="simple")
+    )
+    matching.person_keys_rewrite(person)
+
+
+@dataclass
+class PersonData:
+    kind: str
+    first_name: str = ""
+    last_name: str = ""
+    known_as: str = ""
+    initials: str = ""
+    date_of_birth: date | None = None
+    estimated_age: int | None = None
+    sex: str = "unknown"
+    ethnicity: str = "unknown"
+    nationality: str = "unknown"
+    officer_observed: str = ""
+    first_known_date: date | None = None
+    aliases: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def person_create(*, data: PersonData, owner_agency: Agency, by: User) -> Person:
+    person = Person(
+        owner_agency=owner_agency,
+        kind=data.kind,
+        first_name=data.first_name.strip(),
+        last_name=data.last_name.strip(),
+        known_as=data.known_as.strip(),
+        initials=data.initials.strip(),
+        date_of_birth=data.date_of_birth,
+        estimated_age=data.estimated_age,
+        age_estimated_on=timezone.localdate() if data.estimated_age is not None else None,
+        sex=data.sex,
+        ethnicity=data.ethnicity,
+        nationality=data.nationality,
+        officer_observed=data.officer_observed,
+        first_known_date=data.first_known_date,
+    )
+    _stamp(person, by)
+    person.save()
+    for name in filter(None, (a.strip() for a in data.aliases)):
+        alias = PersonAlias(person=person, name=name)
+        _stamp(alias, by)
+        alias.save()
+    person_index(person=person)
+    return person
+
+
+PERSON_FIELDS = (
+    "first_name", "last_name", "known_as", "initials", "date_of_birth", "estimated_age",
+    "sex", "ethnicity", "nationality", "officer_observed", "first_known_date", "notes",
+)  # fmt: skip
+
+
+@transaction.atomic
+def person_update(*, person: Person, changes: dict, by: User, reason: str = "") -> Person:
+    for name, value in changes.items():
+        if name not in PERSON_FIELDS:
+            raise ValueError(f"{name} cannot be changed here")
+        setattr(person, name, value.strip() if isinstance(value, str) else value)
+    if "estimated_age" in changes and changes["estimated_age"] is not None:
+        person.age_estimated_on = timezone.localdate()
+    _stamp(person, by, reason)
+    person.save()
+    person_index(person=person)
+    return person
+
+
+@transaction.atomic
+def person_detail_add(*, person: Person, kind: str, value: str, description: str, by: User):
+    """Add an alias, an identifier or a contact (address, phone, vehicle, social media)."""
+    value = value.strip()
+    if kind == "alias":
+        row = PersonAlias(person=person, name=value)
+    elif kind in PersonIdentifier.Type.values:
+        row = PersonIdentifier(person=person, type=kind, value=normalise.identifier(value))
+    else:
+        normalised = {
+            PersonContact.Type.PHONE: normalise.phone,
+            PersonContact.Type.VEHICLE: normalise.vehicle,
+        }.get(kind, lambda v: v.lower())(value)
+        district = (
+            normalise.postcode_district(value.split(",")[-1].strip().split(" ")[0])
+            if kind == PersonContact.Type.ADDRESS
+            else ""
+        )
+        row = PersonContact(
+            person=person,
+            type=kind,
+            value=value,
+            normalised=normalised,
+            postcode_district=district,
+            description=description,
+        )
+    _stamp(row, by)
+    row.save()
+    person_index(person=person)
+    return row
+
+
+@transaction.atomic
+def case_open(*, child: Person, owner_agency: Agency, by: User, **fields) -> Case:
+    case = Case(child=child, owner_agency=owner_agency, lead_professional=by, **fields)
+    _stamp(case, by)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_update(*, case: Case, changes: dict, by: User, reason: str = "") -> Case:
+    for name, value in changes.items():
+        setattr(case, name, value)
+    _stamp(case, by, reason)
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_close(*, case: Case, reason: str, by: User) -> Case:
+    return case_update(
+        case=case,
+        changes={"status": Case.Status.CLOSED, "closed_reason": reason},
+        by=by,
+        reason=reason,
+    )
+
+
+@dataclass
+class ConcernData:
+    occurred_on: date
+    narrative: str
+    occurred_at_time: object = None
+    place: str = ""
+    reporter_name: str = ""
+    indicator_codes: list[str] = field(default_factory=list)
+    suspects: list[PersonData] = field(default_factory=list)
+    existing_people: list[Person] = field(default_factory=list)
+    location_type: str = ""
+    location_description: str = ""
+    location_postcode_district: str = ""
+    vehicles: list[tuple[str, str]] = field(default_factory=list)
+    phones: list[tuple[str, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def concern_log(
+    *,
+    case: Case,
+    data: ConcernData,
+    reporter_agency: Agency,
+    indicator_set: IndicatorSet,
+    submit: bool,
+    by: User,
+) -> Concern:
+    """Record a concern with what was seen, the indicators ticked (and the provisional category
+    they give), the people, location, vehicles and phones. A draft can be completed later."""
+    screening = quick_screening(
+        indicator_set, data.indicator_codes, child_age=case.child.age_at(data.occurred_on)
+    )
+    concern = Concern(
+        case=case,
+        status=Concern.Status.SUBMITTED if submit else Concern.Status.DRAFT,
+        reporter_name=data.reporter_name,
+        reporter_agency=reporter_agency,
+        occurred_on=data.occurred_on,
+        occurred_at_time=data.occurred_at_time,
+        place=data.place,
+        narrative=data.narrative,
+        indicator_set=indicator_set,
+        indicator_codes=sorted(data.indicator_codes),
+        provisional_category=screening.category if data.indicator_codes else None,
+        submitted_at=timezone.now() if submit else None,
+    )
+    _stamp(concern, by)
+    concern.save()
+    people = list(data.existing_people)
+    for suspect in data.suspects:
+        people.append(person_create(data=suspect, owner_agency=case.owner_agency, by=by))
+    for person in people:
+        link = ConcernPerson(concern=concern, person=person, role=person.kind)
+        if person.kind == Person.Kind.CHILD:
+            link.role = "associate"
+        _stamp(link, by)
+        link.save()
+        if person.kind == Person.Kind.SUSPECT:
+            association_create(
+                from_person=case.child,
+                to_person=person,
+                relationship="unknown",
+                first_linked_date=data.occurred_on,
+                source="Concern",
+                owner_agency=case.owner_agency,
+                by=by,
+            )
+    if data.location_type:
+        location = Location(
+            owner_agency=case.owner_agency,
+            type=data.location_type,
+            description=data.location_description,
+            postcode_district=data.location_postcode_district,
+        )
+        _stamp(location, by)
+        location.save()
+        link = ConcernLocation(concern=concern, location=location)
+        _stamp(link, by)
+        link.save()
+    for kind, items, normaliser in (
+        ("vehicle", data.vehicles, normalise.vehicle),
+        ("phone", data.phones, normalise.phone),
+    ):
+        for value, description in items:
+            detail = ConcernDetail(
+                concern=concern,
+                type=kind,
+                value=value.strip(),
+                normalised=normaliser(value),
+                description=description,
+            )
+            _stamp(detail, by)
+            detail.save()
+    if (
+        submit
+        and concern.provisional_category
+        and (case.risk_category is None or concern.provisional_category > case.risk_category)
+    ):
+        case_update(
+            case=case,
+            changes={"risk_category": concern.provisional_category},
+            by=by,
+            reason="Provisional category from a concern's quick screening",
+        )
+    return concern
+
+
+@transaction.atomic
+def concern_submit(*, concern: Concern, by: User) -> Concern:
+    if concern.status == Concern.Status.SUBMITTED:
+        return concern
+    concern.status = Concern.Status.SUBMITTED
+    concern.submitted_at = timezone.now()
+    _stamp(concern, by, "Submitted")
+    concern.save()
+    case = concern.case
+    if concern.provisional_category and (
+        case.risk_category is None or concern.provisional_category > case.risk_category
+    ):
+        case_update(
+            case=case,
+            changes={"risk_category": concern.provisional_category},
+            by=by,
+            reason="Provisional category from a concern's quick screening",
+        )
+    return concern
+
+
+@transaction.atomic
+def association_create(
+    *,
+    from_person: Person,
+    to_person: Person,
+    relationship: str,
+    owner_agency: Agency,
+    by: User,
+    first_linked_date: date | None = None,
+    source: str = "",
+) -> Association:
+    existing = Association.objects.filter(
+        from_person=from_person, to_person=to_person, owner_agency=owner_agency
+    ).first()
+    if existing is not None:
+        if relationship != "unknown" and existing.relationship != relationship:
+            existing.relationship = relationship
+            _stamp(existing, by)
+            existing.save()
+        return existing
+    association = Association(
+        owner_agency=owner_agency,
+        from_person=from_person,
+        to_person=to_person,
+        relationship=relationship,
+        first_linked_date=first_linked_date,
+        source=source,
+    )
+    _stamp(association, by)
+    association.save()
+    return association
+
+
+@transaction.atomic
+def missing_episode_record(
+    *,
+    case: Case,
+    started_at: datetime,
+    ended_at: datetime | None,
+    type: str,
+    reported_to_police: bool,
+    return_interview: str,
+    return_interview_completed_at: datetime | None,
+    where_found: str,
+    by: User,
+) -> MissingEpisode:
+    episode = MissingEpisode(
+        case=case,
+        started_at=started_at,
+        ended_at=ended_at,
+        type=type,
+        reported_to_police=reported_to_police,
+        return_interview=return_interview,
+        return_interview_completed_at=return_interview_completed_at,
+        where_found=where_found,
+    )
+    _stamp(episode, by)
+    episode.save()
+    if case.reported_missing != "yes":
+        case_update(case=case, changes={"reported_missing": "yes"}, by=by)
+    return episode
+
+
+@transaction.atomic
+def case_note_add(*, case: Case, text: str, by: User) -> CaseNote:
+    note = CaseNote(case=case, text=text)
+    _stamp(note, by)
+    note.save()
+    return note
+
+
+def possible_matches_elsewhere(*, person: Person, query: matching.MatchQuery) -> list[Person]:
+    """Likely matches of `person` held by other agencies (for the notification only)."""
+    others = Person.objects.filter(kind=person.kind, archived_at__isnull=True).exclude(
+        owner_agency=person.owner_agency
+    )
+    return [
+        match
+        for match, score in matching.ranked_matches(query, others, minimum=matching.LIKELY_MATCH)
+    ]
+
+
+@transaction.atomic
+def possible_match_notify(*, new_person: Person, held: list[Person]) -> list[Task]:
+    """Tell each holding agency's CSE leads that another agency recorded someone who may be a
+    person they hold: a task in the service, and an e-mail that names nobody."""
+    tasks = []
+    for agency_id in sorted({person.owner_agency_id for person in held}):
+        their_records = [str(p.public_id) for p in held if p.owner_agency_id == agency_id]
+        task = Task.objects.create(
+            kind=Task.Kind.POSSIBLE_MATCH,
+            agency_id=agency_id,
+            role=Role.CSE_LEAD,
+            title="Another agency has recorded someone who may be a person your agency holds",
+            subject={
+                "held_records": their_records,
+                "recorded_by_agency": new_person.owner_agency.code,
+                "kind": new_person.kind,
+            },
+        )
+        tasks.append(task)
+        recipients = list(
+            Membership.objects.filter(
+                agency_id=agency_id, role=Role.CSE_LEAD, is_active=True, user__is_active=True
+            ).values_list("user__email", flat=True)
+        )
+        link = reverse("core:task-detail", args=[task.public_id])
+        transaction.on_commit(
+            lambda recipients=recipients, link=link: (
+                send_mail(
+                    subject=f"{settings.SERVICE_NAME}: a possible match needs your decision",
+                    message=(
+                        "Another agency in your partnership has recorded someone who may be a "
+                        "person your agency holds. Sign in to decide whether to share your "
+                        f"record: {link}\n\nThis e-mail deliberately contains no personal details."
+                    ),
+                    from_email=None,
+                    recipient_list=recipients,
+                )
+                if recipients
+                else None
+            )
+        )
+    return tasks
+
+
+@transaction.atomic
+def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) -> Person:
+    """Merge `duplicate` into `survivor`: everything linked moves across, the duplicate's other
+    names become aliases, blank fields are filled from it, and it is archived (never deleted)
+    with a pointer to the survivor."""
+    if survivor.pk == duplicate.pk or survivor.kind != duplicate.kind:
+        raise ValueError("Only two different records of the same kind of person can be merged")
+    for name in {str(duplicate), duplicate.known_as} - {str(survivor), survivor.known_as, ""}:
+        if name != "Name not known":
+            PersonAlias.objects.create(person=survivor, name=name, created_by=by, modified_by=by)
+    for model in (PersonAlias, PersonIdentifier, PersonContact):
+        for row in model.objects.filter(person=duplicate):
+            row.person = survivor
+            _stamp(row, by, f"Merged from {duplicate.public_id}")
+            row.save()
+    for name in PERSON_FIELDS:
+        if getattr(survivor, name) in (None, "", "unknown") and getattr(duplicate, name) not in (
+            None,
+            "",
+            "unknown",
+        ):
+            setattr(survivor, name, getattr(duplicate, name))
+    for row in Case.objects.filter(child=duplicate):
+        row.child = survivor
+        _stamp(row, by, f"Merged from {duplicate.public_id}")
+        row.save()
+    for row in ConcernPerson.objects.filter(person=duplicate):
+        row.person = survivor
+        _stamp(row, by, f"Merged from {duplicate.public_id}")
+        row.save()
+    for field_name in ("from_person", "to_person"):
+        for row in Association.objects.filter(**{field_name: duplicate}):
+            setattr(row, field_name, survivor)
+            _stamp(row, by, f"Merged from {duplicate.public_id}")
+            row.save()
+    _stamp(survivor, by, f"Merged with {duplicate.public_id}: {reason}")
+    survivor.save()
+    duplicate.merged_into = survivor
+    duplicate.archived_at = timezone.now()
+    duplicate.archived_by = by
+    duplicate.archived_reason = f"Merged into {survivor.public_id}: {reason}"
+    _stamp(duplicate, by, duplicate.archived_reason)
+    duplicate.save()
+    person_index(person=survivor)
+    return survivor
+
+
+@transaction.atomic
+def case_share(*, case: Case, agency: Agency, reason: str, by: User) -> None:
+    """Share a case and its child's record with another agency (suspects are shared one by
+    one, when the receiving agency asks)."""
+    record_share(record=case, agency=agency, reason=reason, by=by)
+    record_share(record=case.child, agency=agency, reason=reason, by=by)
+
+
+@transaction.atomic
+def case_unshare(*, case: Case, agency: Agency, reason: str, by: User) -> None:
+    record_unshare(record=case, agency=agency, reason=reason, by=by)
+    if not Case.objects.filter(child=case.child, grants__group=agency.group).exists():
+        record_unshare(record=case.child, agency=agency, reason=reason, by=by)

@@ -1,0 +1,248 @@
+"""Logging a concern: about a new child (with the check for records of the same child), or on
+an existing case. Everything on the page is validated together; nothing is written until all of
+it is valid, and what was typed is kept."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agencies import access
+from agencies.decorators import capability_required
+from agencies.models import Agency
+from agencies.roles import Capability
+from cases import matching, selectors, services
+from cases.forms import ChildForm, ConcernForm, SuspectFormSet
+from cases.models import Case, Concern, Person
+from cases.views.case import case_for
+from indicators.scoring import band_of_category
+from indicators.selectors import indicator_set_current
+
+NEW_CHILD = "new"
+
+
+def recording_agency(request: HttpRequest, owner_agency_id: int | None = None) -> Agency:
+    """The agency the user records for: the case's owner if they belong to it, else their first
+    agency where they may record."""
+    agency_ids = access.agency_ids_with(request.user, Capability.EDIT_RECORDS)
+    if owner_agency_id in agency_ids:
+        return Agency.objects.get(pk=owner_agency_id)
+    if not agency_ids:
+        raise Http404("No such page")
+    return Agency.objects.get(pk=agency_ids[0])
+
+
+def concern_data(form: ConcernForm, suspects: SuspectFormSet) -> services.ConcernData:
+    data = form.cleaned_data
+    return services.ConcernData(
+        occurred_on=data["occurred_on"],
+        occurred_at_time=data["occurred_at_time"],
+        place=data["place"],
+        narrative=data["narrative"],
+        reporter_name=data["reporter_name"],
+        indicator_codes=data["indicators"],
+        suspects=[
+            services.PersonData(
+                kind=Person.Kind.SUSPECT,
+                first_name=s.cleaned_data.get("first_name", ""),
+                last_name=s.cleaned_data.get("last_name", ""),
+                sex=s.cleaned_data.get("sex") or "unknown",
+                estimated_age=s.cleaned_data.get("estimated_age"),
+                aliases=[s.cleaned_data["alias"]] if s.cleaned_data.get("alias") else [],
+            )
+            for s in suspects
+            if s.has_content()
+        ],
+        location_type=data["location_type"],
+        location_description=data["location_description"],
+        location_postcode_district=data["location_postcode_district"],
+        vehicles=[(data["vehicle_registration"], data["vehicle_description"])]
+        if data["vehicle_registration"]
+        else [],
+        phones=[(data["phone_number"], data["phone_description"])] if data["phone_number"] else [],
+    )
+
+
+def child_query(child_form: ChildForm) -> matching.MatchQuery:
+    data = child_form.cleaned_data
+    return matching.MatchQuery(
+        names=[f"{data['first_name']} {data['last_name']}", data["known_as"]],
+        date_of_birth=data["date_of_birth"],
+        age=data["estimated_age"],
+    )
+
+
+@capability_required(Capability.EDIT_RECORDS)
+@require_http_methods(["GET", "POST"])
+def concern_new_child(request: HttpRequest) -> HttpResponse:
+    """Log a concern about a child not yet found in the service."""
+    agency = recording_agency(request)
+    indicator_set = indicator_set_current()
+    post = request.POST if request.method == "POST" else None
+    child_form = ChildForm(data=post, prefix="child")
+    form = ConcernForm(data=post, prefix="concern", indicator_set=indicator_set)
+    suspects = SuspectFormSet(data=post, prefix="suspect")
+    context = {"child_form": child_form, "form": form, "suspects": suspects, "case": None}
+    if request.method == "POST" and "add_suspect" in request.POST:
+        suspects = add_suspect_row(request, "suspect")
+        context["suspects"] = suspects
+        return render(request, "cases/concern_form.html", context)
+    if request.method != "POST" or not all(
+        [child_form.is_valid(), form.is_valid(), suspects.is_valid()]
+    ):
+        return render(request, "cases/concern_form.html", context)
+
+    query = child_query(child_form)
+    choice = request.POST.get("match_choice")
+    visible_matches = matching.ranked_matches(
+        query,
+        selectors.people_visible(user=request.user).filter(kind=Person.Kind.CHILD),
+        minimum=matching.LIKELY_MATCH,
+    )
+    if visible_matches and choice is None:
+        context["matches"] = visible_matches
+        return render(request, "cases/concern_form.html", context)
+
+    submit = "save_draft" not in request.POST
+    data = concern_data(form, suspects)
+    if choice and choice != NEW_CHILD:
+        chosen = next((p for p, _ in visible_matches if str(p.public_id) == choice), None)
+        if chosen is None:
+            context["matches"] = visible_matches
+            context["match_error"] = "Select the child this concern is about, or a new child"
+            return render(request, "cases/concern_form.html", context)
+        case = selectors.case_list_visible(user=request.user).filter(
+            child=chosen, status=Case.Status.OPEN
+        ).first() or services.case_open(
+            child=chosen, owner_agency=agency, by=request.user, first_contact_date=data.occurred_on
+        )
+        concern = services.concern_log(
+            case=case,
+            data=data,
+            reporter_agency=agency,
+            indicator_set=indicator_set,
+            submit=submit,
+            by=request.user,
+        )
+        return redirect("cases:concern-detail", public_id=concern.public_id)
+
+    child_data = child_form.cleaned_data
+    child = services.person_create(
+        data=services.PersonData(
+            kind=Person.Kind.CHILD,
+            first_name=child_data["first_name"],
+            last_name=child_data["last_name"],
+            known_as=child_data["known_as"],
+            date_of_birth=child_data["date_of_birth"],
+            estimated_age=child_data["estimated_age"],
+            sex=child_data["sex"],
+            ethnicity=child_data["ethnicity"],
+            nationality=child_data["nationality"],
+        ),
+        owner_agency=agency,
+        by=request.user,
+    )
+    case = services.case_open(
+        child=child, owner_agency=agency, by=request.user, first_contact_date=data.occurred_on
+    )
+    concern = services.concern_log(
+        case=case,
+        data=data,
+        reporter_agency=agency,
+        indicator_set=indicator_set,
+        submit=submit,
+        by=request.user,
+    )
+    held_elsewhere = [
+        p
+        for p in services.possible_matches_elsewhere(person=child, query=query)
+        if not selectors.people_visible(user=request.user).filter(pk=p.pk).exists()
+    ]
+    if held_elsewhere:
+        services.possible_match_notify(new_person=child, held=held_elsewhere)
+        messages.warning(
+            request,
+            "A possible match for this child is held by another agency. Their CSE lead has been "
+            "told and may share their record with your agency.",
+        )
+    return redirect("cases:concern-detail", public_id=concern.public_id)
+
+
+def add_suspect_row(request: HttpRequest, prefix: str) -> SuspectFormSet:
+    """The same formset with one more empty row (works without JavaScript)."""
+    data = request.POST.copy()
+    total = int(data.get(f"{prefix}-TOTAL_FORMS", "1"))
+    data[f"{prefix}-TOTAL_FORMS"] = str(min(total + 1, 10))
+    return SuspectFormSet(data=data, prefix=prefix)
+
+
+@require_http_methods(["GET", "POST"])
+def concern_new_for_case(request: HttpRequest, public_id) -> HttpResponse:
+    case = case_for(request, public_id, Capability.EDIT_RECORDS)
+    agency = recording_agency(request, case.owner_agency_id)
+    indicator_set = indicator_set_current()
+    post = request.POST if request.method == "POST" else None
+    form = ConcernForm(data=post, prefix="concern", indicator_set=indicator_set)
+    suspects = SuspectFormSet(data=post, prefix="suspect")
+    context = {"form": form, "suspects": suspects, "case": case}
+    if request.method == "POST" and "add_suspect" in request.POST:
+        context["suspects"] = add_suspect_row(request, "suspect")
+        return render(request, "cases/concern_form.html", context)
+    if request.method == "POST" and form.is_valid() and suspects.is_valid():
+        concern = services.concern_log(
+            case=case,
+            data=concern_data(form, suspects),
+            reporter_agency=agency,
+            indicator_set=indicator_set,
+            submit="save_draft" not in request.POST,
+            by=request.user,
+        )
+        return redirect("cases:concern-detail", public_id=concern.public_id)
+    return render(request, "cases/concern_form.html", context)
+
+
+def concern_for(request: HttpRequest, public_id, capability: Capability) -> Concern:
+    concern = (
+        Concern.objects.select_related("case", "case__child", "reporter_agency", "indicator_set")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if concern is None:
+        raise Http404("No such record")
+    case_for(request, concern.case.public_id, capability)
+    return concern
+
+
+def concern_detail(request: HttpRequest, public_id) -> HttpResponse:
+    concern = concern_for(request, public_id, Capability.VIEW_RECORDS)
+    access.log_view(request, concern.case)
+    indicators = concern.indicator_set.indicators.filter(code__in=concern.indicator_codes)
+    band = (
+        band_of_category(concern.indicator_set, concern.provisional_category)
+        if concern.provisional_category
+        else None
+    )
+    return render(
+        request,
+        "cases/concern_detail.html",
+        {
+            "concern": concern,
+            "case": concern.case,
+            "indicators": indicators,
+            "band": band,
+            "people": concern.people.select_related("person", "person__owner_agency"),
+            "locations": concern.locations.select_related("location"),
+            "details": concern.details.all(),
+            "may_edit": access.can(request.user, Capability.EDIT_RECORDS, concern.case),
+        },
+    )
+
+
+@require_POST
+def concern_submit(request: HttpRequest, public_id) -> HttpResponse:
+    concern = concern_for(request, public_id, Capability.EDIT_RECORDS)
+    services.concern_submit(concern=concern, by=request.user)
+    messages.success(request, "Concern submitted")
+    return redirect("cases:concern-detail", public_id=concern.public_id)

@@ -1,0 +1,155 @@
+"""Finding people, their record page, adding details, and merging duplicates."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from agencies import access
+from agencies.access_log import access_log_record
+from agencies.decorators import capability_required
+from agencies.models import AccessLogEntry
+from agencies.roles import Capability
+from cases import matching, selectors, services
+from cases.forms import MergeForm, PersonDetailForm, PersonForm, PersonSearchForm
+from cases.models import Person
+
+PEOPLE = Person.objects.select_related("owner_agency")
+
+
+def person_for(request: HttpRequest, public_id, capability: Capability) -> Person:
+    person = access.get_visible_or_404(request, PEOPLE.filter(merged_into__isnull=True), public_id)
+    if not access.can(request.user, capability, person):
+        raise Http404("No such record")
+    return person
+
+
+@capability_required(Capability.VIEW_RECORDS)
+@require_http_methods(["GET", "POST"])
+def person_search(request: HttpRequest) -> HttpResponse:
+    """Searched by POST, so that names never travel in a URL or a server log."""
+    form = PersonSearchForm(data=request.POST if request.method == "POST" else None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = selectors.person_search(user=request.user, criteria=form.cleaned_data)
+        memberships = access.user_agency_roles(request.user)
+        access_log_record(
+            user=request.user,
+            agency_id=memberships[0].agency_id if memberships else None,
+            action=AccessLogEntry.Action.SEARCH,
+            record_type="person",
+            detail={
+                "fields": sorted(k for k, v in form.cleaned_data.items() if v not in (None, "")),
+                "results": len(results),
+            },
+        )
+    return render(request, "cases/person_search.html", {"form": form, "results": results})
+
+
+def person_detail(request: HttpRequest, public_id) -> HttpResponse:
+    person = person_for(request, public_id, Capability.VIEW_RECORDS)
+    access.log_view(request, person)
+    cases = selectors.case_list_visible(user=request.user).filter(child=person)
+    return render(
+        request,
+        "cases/person_detail.html",
+        {
+            "person": person,
+            **selectors.person_details(person),
+            "cases": cases,
+            "linked": selectors.linked_people(user=request.user, child=person),
+            "detail_form": PersonDetailForm(),
+            "may_edit": access.can(request.user, Capability.EDIT_RECORDS, person),
+            "may_merge": access.can(request.user, Capability.SIGN_OFF, person)
+            and person.owner_agency_id in access.agency_ids_with(request.user, Capability.SIGN_OFF),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, public_id) -> HttpResponse:
+    person = person_for(request, public_id, Capability.EDIT_RECORDS)
+    fields = [
+        f for f in PersonForm.base_fields if person.kind != "child" or f != "first_known_date"
+    ]
+    initial = {name: getattr(person, name) for name in fields}
+    form = PersonForm(
+        data=request.POST if request.method == "POST" else None, initial=initial, kind=person.kind
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if v != initial.get(k)}
+        services.person_update(person=person, changes=changes, by=request.user)
+        messages.success(request, "Details saved")
+        return redirect("cases:person-detail", public_id=person.public_id)
+    return render(request, "cases/person_edit.html", {"person": person, "form": form})
+
+
+@require_http_methods(["POST"])
+def person_detail_add(request: HttpRequest, public_id) -> HttpResponse:
+    person = person_for(request, public_id, Capability.EDIT_RECORDS)
+    form = PersonDetailForm(data=request.POST)
+    if form.is_valid():
+        services.person_detail_add(
+            person=person,
+            kind=form.cleaned_data["kind"],
+            value=form.cleaned_data["value"],
+            description=form.cleaned_data["description"],
+            by=request.user,
+        )
+        messages.success(request, "Detail added")
+        return redirect("cases:person-detail", public_id=person.public_id)
+    cases = selectors.case_list_visible(user=request.user).filter(child=person)
+    return render(
+        request,
+        "cases/person_detail.html",
+        {
+            "person": person,
+            **selectors.person_details(person),
+            "cases": cases,
+            "linked": selectors.linked_people(user=request.user, child=person),
+            "detail_form": form,
+            "may_edit": True,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person_merge(request: HttpRequest, public_id) -> HttpResponse:
+    """A supervisor of the holding agency merges a duplicate record of their agency into this
+    one. Candidates are the likely matches the supervisor may see in the same agency."""
+    survivor = person_for(request, public_id, Capability.SIGN_OFF)
+    if survivor.owner_agency_id not in access.agency_ids_with(request.user, Capability.SIGN_OFF):
+        raise Http404("No such record")
+    same_agency = (
+        selectors.people_visible(user=request.user)
+        .filter(owner_agency=survivor.owner_agency, kind=survivor.kind)
+        .exclude(pk=survivor.pk)
+    )
+    query = matching.MatchQuery(
+        names=[f"{survivor.first_name} {survivor.last_name}", survivor.known_as],
+        date_of_birth=survivor.date_of_birth,
+    )
+    candidates = matching.ranked_matches(query, same_agency, minimum=60)
+    form = MergeForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        duplicate = next(
+            (p for p, _ in candidates if p.public_id == form.cleaned_data["duplicate"]), None
+        )
+        if duplicate is None:
+            form.add_error(None, "Select one of the records listed")
+        else:
+            services.person_merge(
+                survivor=survivor,
+                duplicate=duplicate,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+            messages.success(request, "The records have been merged")
+            return redirect("cases:person-detail", public_id=survivor.public_id)
+    return render(
+        request,
+        "cases/person_merge.html",
+        {"person": survivor, "candidates": candidates, "form": form},
+    )

@@ -1,0 +1,109 @@
+"""Scoring of spec/indicators.md: the score, the category band, and the rules that override it.
+
+Pure functions of the indicator set's data, so that an assessment scored with one version is
+always rescored the same way, and the quick screening of a concern uses the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indicators.models import IndicatorSet
+
+PRESENT_RECENT = "recent"  # present now or in the past 6 months
+PRESENT_EARLIER = "earlier"  # significant only: 6 to 12 months ago
+PRESENT_BOTH = "both"  # significant only
+
+
+@dataclass(frozen=True)
+class Screening:
+    score: int
+    scored_category: int
+    category: int  # after the rules
+    label: str
+    action: str
+    rules_applied: tuple[str, ...]
+
+
+def band_for(indicator_set: IndicatorSet, score: int) -> dict:
+    bands = sorted(indicator_set.bands, key=lambda band: band["min_score"])
+    chosen = bands[0]
+    for band in bands:
+        if score >= band["min_score"]:
+            chosen = band
+    return chosen
+
+
+def band_of_category(indicator_set: IndicatorSet, category: int) -> dict:
+    return next(band for band in indicator_set.bands if band["category"] == category)
+
+
+def score_responses(
+    indicator_set: IndicatorSet,
+    responses: dict[str, str],
+    *,
+    child_age: int | None,
+) -> Screening:
+    """Score responses {code: presence}; absent codes and "not known" score nothing."""
+    sections = dict(indicator_set.indicators.values_list("code", "section"))
+    points = indicator_set.points
+    score = 0
+    any_moderate = any_significant = significant_recent = False
+    for code, presence in responses.items():
+        section = sections.get(code)
+        if section == "vulnerability" and presence == PRESENT_RECENT:
+            score += points["vulnerability"]
+        elif section == "moderate" and presence == PRESENT_RECENT:
+            score += points["moderate"]
+            any_moderate = True
+        elif section == "significant" and presence in (
+            PRESENT_RECENT,
+            PRESENT_EARLIER,
+            PRESENT_BOTH,
+        ):
+            any_significant = True
+            if presence in (PRESENT_RECENT, PRESENT_BOTH):
+                score += points["significant_recent"]
+                significant_recent = True
+            if presence in (PRESENT_EARLIER, PRESENT_BOTH):
+                score += points["significant_earlier"]
+    scored = band_for(indicator_set, score)["category"]
+    category = scored
+    applied: list[str] = []
+    rules = indicator_set.rules
+    if significant_recent and category < 2:
+        category = 2
+        applied.append("A significant indicator present in the past 6 months: at least category 2")
+    vulnerable = (child_age is not None and child_age < rules["under_age"]) or (
+        responses.get(rules["learning_disability_code"]) == PRESENT_RECENT
+    )
+    if vulnerable:
+        if significant_recent and category < 3:
+            category = 3
+            applied.append(
+                "Under 13 or with a learning disability, and a significant indicator present "
+                "in the past 6 months: at least category 3"
+            )
+        elif (any_moderate or any_significant) and category < 2:
+            category = 2
+            applied.append(
+                "Under 13 or with a learning disability, and a moderate or significant "
+                "indicator present: at least category 2"
+            )
+    band = band_of_category(indicator_set, category)
+    return Screening(
+        score=score,
+        scored_category=scored,
+        category=category,
+        label=band["label"],
+        action=band["action"],
+        rules_applied=tuple(applied),
+    )
+
+
+def quick_screening(
+    indicator_set: IndicatorSet, codes: list[str], *, child_age: int | None
+) -> Screening:
+    """A concern's provisional category: each ticked indicator counts as present in the past
+    6 months (spec/indicators.md, "Quick screening")."""
+    return score_responses(indicator_set, dict.fromkeys(codes, PRESENT_RECENT), child_age=child_age)

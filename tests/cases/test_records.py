@@ -1,0 +1,205 @@
+from datetime import date, timedelta
+
+import pytest
+
+from agencies.models import Role
+from cases import services
+from cases.models import Case, MissingEpisode, Person
+from tests.cases.conftest import concern_post
+from tests.conftest import sign_in
+from tests.factories import CaseFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("fields", "level"),
+    [
+        ({"first_name": "Aaron", "last_name": "Cole"}, "group_one"),
+        ({"initials": "A.C."}, "group_one"),
+        ({"first_name": "Aaron"}, "group_two"),
+        ({"known_as": "Tiny"}, "group_two"),
+        ({}, "no_basic_information"),
+    ],
+)
+def test_suspects_show_their_identification_level(worker, fields, level):
+    suspect = services.person_create(
+        data=services.PersonData(kind="suspect", **fields),
+        owner_agency=worker.memberships.get().agency,
+        by=worker,
+    )
+    assert suspect.identification_level == level
+
+
+def test_a_missing_episode_is_recorded_and_appears_in_the_chronology(client, worker):
+    sign_in(client, worker)
+    client.post("/concerns/new/", concern_post())
+    case = Case.objects.get()
+    url = f"/cases/{case.public_id}/missing/new/"
+
+    bad = client.post(
+        url,
+        {
+            "type": "missing",
+            "started_at": "2025-03-02T10:00",
+            "ended_at": "2025-03-01T10:00",
+            "return_interview": "not_offered",
+        },
+    )
+    assert "The return must be after the child went missing" in bad.content.decode()
+    assert not MissingEpisode.objects.exists()
+
+    client.post(
+        url,
+        {
+            "type": "missing",
+            "started_at": "2025-03-01T21:00",
+            "ended_at": "2025-03-02T08:00",
+            "reported_to_police": "on",
+            "return_interview": "completed",
+            "return_interview_completed_at": "2025-03-03T10:00",
+        },
+    )
+    episode = MissingEpisode.objects.get()
+    assert episode.return_interview_within_72_hours is True
+    case.refresh_from_db()
+    assert case.reported_missing == "yes"
+
+    chronology = client.get(f"/cases/{case.public_id}/chronology/").content.decode()
+    assert "Missing" in chronology
+    assert "Concern (submitted)" in chronology
+    assert "Case opened" in chronology
+    only_missing = client.get(f"/cases/{case.public_id}/chronology/?kind=missing").content.decode()
+    assert "Concern (submitted)" not in only_missing
+
+
+def test_first_contact_must_be_before_the_child_turned_eighteen(client, worker):
+    sign_in(client, worker)
+    client.post("/concerns/new/", concern_post())
+    case = Case.objects.get()
+    born = case.child.date_of_birth
+    response = client.post(
+        f"/cases/{case.public_id}/edit/",
+        {
+            "first_contact_date": (born - timedelta(days=2)).isoformat(),
+            "living_situation": "looked_after",
+            "moved_into_care_after_intervention": "yes",
+            "school_engagement": "excluded",
+        },
+    )
+    assert "The first contact date must be after the date of birth" in response.content.decode()
+    response = client.post(
+        f"/cases/{case.public_id}/edit/",
+        {
+            "first_contact_date": (date.today() - timedelta(days=30)).isoformat(),
+            "living_situation": "looked_after",
+            "looked_after_legal_status": "Section 20",
+            "moved_into_care_after_intervention": "yes",
+            "school_engagement": "excluded",
+        },
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.living_situation, case.looked_after_legal_status) == ("looked_after", "Section 20")
+
+
+def test_an_nhs_number_with_a_wrong_check_digit_is_refused(client, worker):
+    sign_in(client, worker)
+    client.post("/concerns/new/", concern_post())
+    child = Person.objects.get(kind="child")
+    response = client.post(
+        f"/people/{child.public_id}/details/", {"kind": "nhs_number", "value": "943 476 5918"}
+    )
+    assert "Enter a valid 10-digit NHS number" in response.content.decode()
+    client.post(
+        f"/people/{child.public_id}/details/", {"kind": "nhs_number", "value": "943 476 5919"}
+    )
+    assert child.identifiers.get().value == "9434765919"
+
+
+def test_a_supervisor_merges_a_duplicate_and_nothing_is_lost(client, worker):
+    agency = worker.memberships.get().agency
+    survivor = services.person_create(
+        data=services.PersonData(
+            kind="child", first_name="Kayleigh", last_name="Moss", date_of_birth=date(2011, 5, 6)
+        ),
+        owner_agency=agency,
+        by=worker,
+    )
+    duplicate = services.person_create(
+        data=services.PersonData(
+            kind="child",
+            first_name="Kaylee",
+            last_name="Moss",
+            date_of_birth=date(2011, 5, 6),
+            ethnicity="M1",
+        ),
+        owner_agency=agency,
+        by=worker,
+    )
+    dup_case = services.case_open(child=duplicate, owner_agency=agency, by=worker)
+    services.person_detail_add(
+        person=duplicate, kind="phone", value="07700900555", description="", by=worker
+    )
+
+    sign_in(client, member(Role.FRONTLINE, agency))
+    assert client.get(f"/people/{survivor.public_id}/merge/").status_code == 404
+
+    sign_in(client, member(Role.SUPERVISOR, agency))
+    page = client.get(f"/people/{survivor.public_id}/merge/").content.decode()
+    assert "Kaylee Moss" in page
+    client.post(
+        f"/people/{survivor.public_id}/merge/",
+        {"duplicate": str(duplicate.public_id), "reason": "Same child, name misspelt"},
+    )
+
+    duplicate.refresh_from_db()
+    survivor.refresh_from_db()
+    assert duplicate.merged_into == survivor
+    assert duplicate.archived_at is not None  # archived, not deleted
+    assert "Kaylee Moss" in [a.name for a in survivor.aliases.all()]
+    assert survivor.ethnicity == "M1"  # filled from the duplicate
+    assert survivor.contacts.get().normalised == "07700900555"
+    dup_case.refresh_from_db()
+    assert dup_case.child == survivor
+    assert "Same child, name misspelt" in survivor.history.first().history_change_reason
+    assert client.get(f"/people/{duplicate.public_id}/").status_code == 404
+
+
+def test_the_case_list_runs_the_same_queries_however_many_cases(
+    client, worker, django_assert_max_num_queries
+):
+    agency = worker.memberships.get().agency
+    CaseFactory.create_batch(2, owner_agency=agency)
+    sign_in(client, worker)
+    with django_assert_max_num_queries(30) as few:
+        assert client.get("/cases/").status_code == 200
+    CaseFactory.create_batch(20, owner_agency=agency)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/cases/").content.decode()
+    assert "22 cases" in page
+
+
+def test_a_linked_suspect_held_by_another_agency_shows_only_as_restricted(
+    client, worker, partnership_agencies
+):
+    police = partnership_agencies[1]
+    officer = member(Role.FRONTLINE, police)
+    case = CaseFactory(owner_agency=worker.memberships.get().agency)
+    suspect = services.person_create(
+        data=services.PersonData(kind="suspect", first_name="Darren", last_name="Hale"),
+        owner_agency=police,
+        by=officer,
+    )
+    services.association_create(
+        from_person=case.child,
+        to_person=suspect,
+        relationship="exploiter",
+        owner_agency=police,
+        by=officer,
+    )
+    sign_in(client, worker)
+    page = client.get(f"/cases/{case.public_id}/").content.decode()
+    assert f"A person held by {police.name} (exploiter)" in page
+    assert "Darren" not in page
+    assert str(suspect.public_id) not in page

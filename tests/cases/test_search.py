@@ -1,0 +1,88 @@
+from datetime import date
+
+import pytest
+
+from agencies.models import AccessLogEntry, Role
+from cases import services
+from cases.models import Person
+from tests.conftest import sign_in
+from tests.factories import AgencyFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+def child(agency, by, **fields):
+    data = services.PersonData(kind=Person.Kind.CHILD, **fields)
+    return services.person_create(data=data, owner_agency=agency, by=by)
+
+
+@pytest.fixture
+def people(worker, partnership_agencies):
+    own, elsewhere = partnership_agencies[0], partnership_agencies[1]
+    found = child(
+        own, worker, first_name="John", last_name="Smith", date_of_birth=date(2010, 4, 12)
+    )
+    services.person_detail_add(
+        person=found, kind="phone", value="07700 900123", description="", by=worker
+    )
+    services.person_detail_add(
+        person=found, kind="vehicle", value="ab12 cde", description="", by=worker
+    )
+    services.person_detail_add(
+        person=found, kind="address", value="1 Mill St, LS6 2AB", description="", by=worker
+    )
+    services.person_detail_add(
+        person=found, kind="nhs_number", value="943 476 5919", description="", by=worker
+    )
+    child(own, worker, first_name="Jane", last_name="Doe", date_of_birth=date(2011, 1, 1))
+    hidden = child(
+        elsewhere, member(Role.FRONTLINE, elsewhere), first_name="John", last_name="Smith"
+    )
+    return found, hidden
+
+
+def search(client, **criteria):
+    response = client.post("/people/search/", criteria)
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {"name": "John Smith"},
+        {"name": "Jon Smyth"},  # spelling variants
+        {"name": "Smith John"},  # transposed
+        {"name": "Smi"},  # a prefix
+        {"date_of_birth": "2010-04-12"},
+        {"phone": "+44 7700 900123"},
+        {"vehicle": "AB12CDE"},
+        {"postcode_district": "ls6"},
+        {"reference": "9434765919"},
+    ],
+)
+def test_search_finds_the_person_by_any_of_their_details(client, worker, people, criteria):
+    found, hidden = people
+    sign_in(client, worker)
+    page = search(client, **criteria)
+    assert str(found.public_id) in page
+    assert "Jane" not in page or "name" not in criteria
+    assert str(hidden.public_id) not in page  # never what the user may not see
+
+
+def test_searches_are_posted_and_logged_without_the_terms(client, worker, people):
+    sign_in(client, worker)
+    assert "Search" in client.get("/people/search/").content.decode()
+    search(client, name="John Smith")
+    entry = AccessLogEntry.objects.get(action="search")
+    assert entry.detail == {"fields": ["name"], "results": 1}
+    assert "John" not in str(entry.detail)
+
+
+def test_an_empty_search_says_what_to_enter(client, worker):
+    sign_in(client, worker)
+    assert "Enter at least one thing to search for" in search(client)
+
+
+def test_a_user_of_an_unrelated_agency_finds_nobody(client, people):
+    sign_in(client, member(Role.FRONTLINE, AgencyFactory()))
+    assert "0 people found" in search(client, name="John Smith")
