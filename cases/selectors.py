@@ -139,6 +139,16 @@ def linked_people(*, user: User, child: Person) -> list[LinkedPerson]:
     return result
 
 
+def suspects_linked(*, child: Person) -> int:
+    """How many distinct suspects are linked to the child, whoever holds them (a count only:
+    the case's group-based flag)."""
+    from_child = Association.objects.filter(from_person=child, to_person__kind="suspect")
+    to_child = Association.objects.filter(to_person=child, from_person__kind="suspect")
+    ids = set(from_child.values_list("to_person_id", flat=True))
+    ids |= set(to_child.values_list("from_person_id", flat=True))
+    return len(ids)
+
+
 @dataclass(frozen=True)
 class ChronologyEvent:
     at: datetime

@@ -4,7 +4,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from agencies.access import agency_ids_with
 from agencies.models import Agency
+from agencies.roles import Capability
 from core.health import health_status, worker_status
 from core.models import Task
 from core.selectors import tasks_for
@@ -15,7 +17,12 @@ from core.services import task_complete
 def home(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.filter(is_active=True).select_related("agency")
     open_tasks = tasks_for(request.user).filter(status=Task.Status.OPEN).count()
-    return render(request, "core/home.html", {"memberships": memberships, "open_tasks": open_tasks})
+    may_record = bool(agency_ids_with(request.user, Capability.EDIT_RECORDS))
+    return render(
+        request,
+        "core/home.html",
+        {"memberships": memberships, "open_tasks": open_tasks, "may_record": may_record},
+    )
 
 
 @login_not_required

@@ -48,6 +48,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, public_id) -> HttpResponse:
     case = case_for(request, public_id, Capability.VIEW_RECORDS)
     access.log_view(request, case)
+    linked = selectors.linked_people(user=request.user, child=case.child)
     risk_band = (
         band_of_category(indicator_set_current(), case.risk_category)
         if case.risk_category
@@ -62,7 +63,8 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
             "risk_band": risk_band,
             "concerns": case.concerns.select_related("reporter_agency")[:10],
             "missing_episodes": case.missing_episodes.all()[:10],
-            "linked": selectors.linked_people(user=request.user, child=case.child),
+            "linked": linked,
+            "group_based": selectors.suspects_linked(child=case.child) >= 2,
             "shared_with": Agency.objects.filter(id__in=access.shared_agency_ids(case)),
             "may_edit": access.can(request.user, Capability.EDIT_RECORDS, case),
             "may_share": access.can(request.user, Capability.SHARE_RECORDS, case),

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from agencies.models import Agency, Membership, Role, User
+from cases.models import Case, Concern
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,20 @@ def test_seed_demo_creates_five_agency_types_with_one_user_per_role_and_prints_l
 def test_seed_demo_run_twice_changes_nothing(settings):
     settings.DEBUG = True
     call_command("seed_demo")
-    counts = (Agency.objects.count(), User.objects.count(), Membership.objects.count())
+
+    def counts():
+        return (
+            Agency.objects.count(),
+            User.objects.count(),
+            Membership.objects.count(),
+            Case.objects.count(),
+            Concern.objects.count(),
+        )
+
+    first = counts()
+    assert first[3] == 3
     call_command("seed_demo")
-    assert (Agency.objects.count(), User.objects.count(), Membership.objects.count()) == counts
+    assert counts() == first
 
 
 def test_seed_demo_refuses_without_debug(settings):

@@ -203,3 +203,26 @@ def test_a_linked_suspect_held_by_another_agency_shows_only_as_restricted(
     assert f"A person held by {police.name} (exploiter)" in page
     assert "Darren" not in page
     assert str(suspect.public_id) not in page
+
+
+def test_a_case_is_flagged_group_based_when_two_suspects_are_linked(client, worker):
+    case = CaseFactory(owner_agency=worker.memberships.get().agency)
+    sign_in(client, worker)
+    for alias in ("Tiny", "Kez"):
+        suspect = services.person_create(
+            data=services.PersonData(kind="suspect", aliases=[alias]),
+            owner_agency=case.owner_agency,
+            by=worker,
+        )
+        assert "Group-based" not in client.get(f"/cases/{case.public_id}/").content.decode()
+        services.association_create(
+            from_person=case.child,
+            to_person=suspect,
+            relationship="exploiter",
+            owner_agency=case.owner_agency,
+            by=worker,
+        )
+    assert (
+        "Group-based: two or more suspects linked"
+        in client.get(f"/cases/{case.public_id}/").content.decode()
+    )

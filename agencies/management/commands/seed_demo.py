@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from agencies.demo import DEMO_PASSWORD, demo_seed
+from cases.demo import demo_cases_seed
 
 
 class Command(BaseCommand):
@@ -11,6 +12,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates accounts with a published password: DEBUG only.")
         logins = demo_seed()
+        demo_cases_seed()
         self.stdout.write(self.style.SUCCESS("Demo logins (all with the password below):"))
         current = None
         for login in logins:
@@ -18,4 +20,5 @@ class Command(BaseCommand):
                 current = login.agency
                 self.stdout.write(f"\n  {current}")
             self.stdout.write(f"    {login.role:<20} {login.email}")
-        self.stdout.write(f"\n  Password: {DEMO_PASSWORD}\n")
+        self.stdout.write(f"\n  Password: {DEMO_PASSWORD}")
+        self.stdout.write("  Demo mode: no two-factor code is asked for (DEBUG only).\n")
