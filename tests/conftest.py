@@ -29,6 +29,20 @@ def _test_settings(settings) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request) -> None:
+    """Transactional tests end by emptying every table, which also removes what the data
+    migrations loaded (the shipped indicator set). Put it back for the next such test."""
+    if "transactional_db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from indicators.models import IndicatorSet
+    from indicators.services import indicator_set_load, shipped_set_data
+
+    if not IndicatorSet.objects.exists():
+        indicator_set_load(data=shipped_set_data())
+
+
 def sign_in(client: Client, user) -> Client:
     """Sign in as a person would: the sign-in form, then a code from the authenticator app."""
     device = enrol_totp(user)

@@ -187,7 +187,7 @@ def test_a_linked_suspect_held_by_another_agency_shows_only_as_restricted(
     officer = member(Role.FRONTLINE, police)
     case = CaseFactory(owner_agency=worker.memberships.get().agency)
     suspect = services.person_create(
-        data=services.PersonData(kind="suspect", first_name="Darren", last_name="Hale"),
+        data=services.PersonData(kind="suspect", first_name="Zebedee", last_name="Quarrington"),
         owner_agency=police,
         by=officer,
     )
@@ -201,7 +201,7 @@ def test_a_linked_suspect_held_by_another_agency_shows_only_as_restricted(
     sign_in(client, worker)
     page = client.get(f"/cases/{case.public_id}/").content.decode()
     assert f"A person held by {police.name} (exploiter)" in page
-    assert "Darren" not in page
+    assert "Zebedee" not in page
     assert str(suspect.public_id) not in page
 
 
