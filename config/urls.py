@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("agencies.urls")),
     path("", include("cases.urls")),
+    path("", include("indicators.urls")),
 ]
 
 handler400 = "core.views.bad_request"

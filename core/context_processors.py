@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from core.navigation import navigation_for
 
@@ -8,6 +9,7 @@ def service(request: HttpRequest) -> dict[str, object]:
     context: dict[str, object] = {
         "service_name": settings.SERVICE_NAME,
         "demo_mode": settings.DEMO_MODE,
+        "today": timezone.localdate(),
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

@@ -38,7 +38,14 @@ class GovUKFormMixin:
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.govuk_style()
+
+    def govuk_style(self) -> None:
+        """Give every field the Design System's classes (call again after adding fields)."""
         for field in self.fields.values():
+            if getattr(field, "_govuk_styled", False):
+                continue
+            field._govuk_styled = True
             widget = field.widget
             for widget_type, css_class in WIDGET_CLASSES.items():
                 if isinstance(widget, widget_type):

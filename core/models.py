@@ -74,6 +74,7 @@ class Task(models.Model):
 
     class Kind(models.TextChoices):
         POSSIBLE_MATCH = "possible_match", "Possible match held by your agency"
+        ASSESSMENT_SIGN_OFF = "assessment_sign_off", "Lowered risk category to sign off"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -63,3 +63,71 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.text}"
+
+
+class RiskAssessment(BaseModel):
+    """A full risk assessment of a child's case, scored with one indicator set version.
+
+    The results are stored as computed when the assessment was completed, with the version
+    used, so that loading a new version never changes an old assessment."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_SIGN_OFF = "awaiting_sign_off", "Awaiting a supervisor's sign-off"
+        COMPLETED = "completed", "Completed"
+
+    class Judgement(models.TextChoices):
+        NONE = "none", "Keep the category after the rules"
+        RAISE = "raise", "Raise the category"
+        LOWER = "lower", "Lower the category"
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="assessments")
+    indicator_set = models.ForeignKey(IndicatorSet, on_delete=models.PROTECT, related_name="+")
+    assessed_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    score = models.PositiveSmallIntegerField(default=0)
+    scored_category = models.PositiveSmallIntegerField(default=1)
+    rules_category = models.PositiveSmallIntegerField(default=1)
+    rules_applied = models.JSONField(default=list, blank=True)
+    not_known_count = models.PositiveSmallIntegerField(default=0)
+    judgement = models.CharField(max_length=10, choices=Judgement.choices, default=Judgement.NONE)
+    judged_category = models.PositiveSmallIntegerField(null=True, blank=True)
+    judgement_reason = models.TextField(blank=True)
+    final_category = models.PositiveSmallIntegerField(default=1)
+    signed_off_by = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    next_due = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assessed_on", "-created_at"]
+        indexes = [models.Index(fields=["case", "status", "-assessed_on"])]
+
+    def __str__(self) -> str:
+        return f"Risk assessment of {self.assessed_on:%d %B %Y}"
+
+
+class AssessmentResponse(models.Model):
+    assessment = models.ForeignKey(
+        RiskAssessment, on_delete=models.CASCADE, related_name="responses"
+    )
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    presence = models.CharField(max_length=20)
+    evidence = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator__order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "indicator"], name="one_response_per_indicator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}: {self.presence}"

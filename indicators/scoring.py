@@ -10,9 +10,27 @@ from dataclasses import dataclass
 
 from indicators.models import IndicatorSet
 
-PRESENT_RECENT = "recent"  # present now or in the past 6 months
-PRESENT_EARLIER = "earlier"  # significant only: 6 to 12 months ago
-PRESENT_BOTH = "both"  # significant only
+PRESENT = "present"  # vulnerabilities (ever) and moderate indicators (past 6 months)
+PRESENT_RECENT = "recent"  # significant: present now or in the past 6 months
+PRESENT_EARLIER = "earlier"  # significant: 6 to 12 months ago only
+PRESENT_BOTH = "both"  # significant: both
+NOT_PRESENT = "not_present"
+NEITHER = "neither"
+NOT_KNOWN = "not_known"
+
+# The answers an assessor may give, per section (spec/indicators.md).
+SECTION_RESPONSES = {
+    "vulnerability": [(PRESENT, "Present"), (NOT_PRESENT, "Not present"), (NOT_KNOWN, "Not known")],
+    "moderate": [(PRESENT, "Present"), (NOT_PRESENT, "Not present"), (NOT_KNOWN, "Not known")],
+    "significant": [
+        (PRESENT_RECENT, "In the past 6 months"),
+        (PRESENT_EARLIER, "6 to 12 months ago"),
+        (PRESENT_BOTH, "Both"),
+        (NEITHER, "Neither"),
+        (NOT_KNOWN, "Not known"),
+    ],
+}
+POSITIVE = {PRESENT, PRESENT_RECENT}
 
 
 @dataclass(frozen=True)
@@ -23,6 +41,7 @@ class Screening:
     label: str
     action: str
     rules_applied: tuple[str, ...]
+    not_known: int = 0
 
 
 def band_for(indicator_set: IndicatorSet, score: int) -> dict:
@@ -51,9 +70,9 @@ def score_responses(
     any_moderate = any_significant = significant_recent = False
     for code, presence in responses.items():
         section = sections.get(code)
-        if section == "vulnerability" and presence == PRESENT_RECENT:
+        if section == "vulnerability" and presence in POSITIVE:
             score += points["vulnerability"]
-        elif section == "moderate" and presence == PRESENT_RECENT:
+        elif section == "moderate" and presence in POSITIVE:
             score += points["moderate"]
             any_moderate = True
         elif section == "significant" and presence in (
@@ -75,7 +94,7 @@ def score_responses(
         category = 2
         applied.append("A significant indicator present in the past 6 months: at least category 2")
     vulnerable = (child_age is not None and child_age < rules["under_age"]) or (
-        responses.get(rules["learning_disability_code"]) == PRESENT_RECENT
+        responses.get(rules["learning_disability_code"]) in POSITIVE
     )
     if vulnerable:
         if significant_recent and category < 3:
@@ -98,7 +117,16 @@ def score_responses(
         label=band["label"],
         action=band["action"],
         rules_applied=tuple(applied),
+        not_known=sum(1 for presence in responses.values() if presence == NOT_KNOWN),
     )
+
+
+def judged_category(scored: Screening, *, direction: str, category: int | None) -> int:
+    """The final category after professional judgement (rule 3): raised or lowered with a
+    reason, or the category after the rules when no judgement is made."""
+    if direction in ("raise", "lower") and category is not None:
+        return category
+    return scored.category
 
 
 def quick_screening(

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from indicators.models import Indicator, IndicatorSet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from agencies.access import agency_ids_with, visible
+from agencies.roles import Capability
+from cases.models import Case
+from indicators.models import Indicator, IndicatorSet, RiskAssessment
 
 
 def indicator_set_current() -> IndicatorSet:
@@ -12,3 +18,27 @@ def indicators_by_section(indicator_set: IndicatorSet) -> dict[str, list[Indicat
     for indicator in indicator_set.indicators.all():
         sections[indicator.section].append(indicator)
     return sections
+
+
+def assessments_completed(*, case: Case) -> QuerySet[RiskAssessment]:
+    return case.assessments.filter(status=RiskAssessment.Status.COMPLETED).order_by(
+        "assessed_on", "created_at"
+    )
+
+
+def reassessments_overdue(*, user) -> QuerySet[Case]:
+    """Open cases of the supervisor's agencies whose last completed assessment's next due date
+    has passed (one query, with the due date annotated)."""
+    latest_due = (
+        RiskAssessment.objects.filter(case=OuterRef("pk"), status=RiskAssessment.Status.COMPLETED)
+        .order_by("-assessed_on", "-created_at")
+        .values("next_due")[:1]
+    )
+    return (
+        visible(user, Case.objects.filter(status=Case.Status.OPEN, archived_at__isnull=True))
+        .filter(owner_agency_id__in=agency_ids_with(user, Capability.SIGN_OFF))
+        .annotate(next_due=Subquery(latest_due))
+        .filter(next_due__lt=timezone.localdate())
+        .select_related("child", "owner_agency", "lead_professional")
+        .order_by("next_due")
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -52,6 +53,11 @@ def sign_in(client: Client, user) -> Client:
     response = client.post("/two-factor/verify/", {"code": totp_code(device)})
     assert response.status_code == 302, response.content.decode()[:2000]
     return client
+
+
+def without_csrf_token(response) -> str:
+    """A page's HTML without its CSRF token, which differs on every render."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
 
 def database_url_of_test_database() -> str:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies import access
@@ -17,8 +18,9 @@ from cases import selectors, services
 from cases.forms import CaseDetailsForm, CloseCaseForm, NoteForm, ShareForm, UnshareForm
 from cases.history import history_changes
 from cases.models import Case
+from indicators.charts import category_trend_svg
 from indicators.scoring import band_of_category
-from indicators.selectors import indicator_set_current
+from indicators.selectors import assessments_completed, indicator_set_current
 
 CASES = Case.objects.select_related("child", "owner_agency", "lead_professional")
 
@@ -49,6 +51,8 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
     case = case_for(request, public_id, Capability.VIEW_RECORDS)
     access.log_view(request, case)
     linked = selectors.linked_people(user=request.user, child=case.child)
+    completed = list(assessments_completed(case=case))
+    trend = [(a.assessed_on, a.final_category) for a in completed]
     risk_band = (
         band_of_category(indicator_set_current(), case.risk_category)
         if case.risk_category
@@ -65,6 +69,10 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
             "missing_episodes": case.missing_episodes.all()[:10],
             "linked": linked,
             "group_based": selectors.suspects_linked(child=case.child) >= 2,
+            "assessments": case.assessments.select_related("indicator_set")[:10],
+            "trend": trend,
+            "trend_svg": mark_safe(category_trend_svg(trend, title="Risk category over time")),  # noqa: S308 - built from numbers and dates only
+            "next_due": completed[-1].next_due if completed and case.status == "open" else None,
             "shared_with": Agency.objects.filter(id__in=access.shared_agency_ids(case)),
             "may_edit": access.can(request.user, Capability.EDIT_RECORDS, case),
             "may_share": access.can(request.user, Capability.SHARE_RECORDS, case),

@@ -1,7 +1,5 @@
 """agencies.access: the one place that decides who sees which record."""
 
-import re
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from agencies import access
 from agencies.models import AccessLogEntry, Role
 from cases.models import Case
-from tests.conftest import sign_in
+from tests.conftest import sign_in, without_csrf_token
 from tests.factories import (
     AgencyFactory,
     CaseFactory,
@@ -92,9 +90,6 @@ def test_another_agencys_record_answers_404_like_a_missing_one_and_the_attempt_i
     missing = client.get("/cases/00000000-0000-0000-0000-000000000000/")
 
     assert forbidden.status_code == missing.status_code == 404
-
-    def without_csrf_token(response) -> str:
-        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
 
     assert without_csrf_token(forbidden) == without_csrf_token(missing)
     entry = AccessLogEntry.objects.get(action="denied")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -16,6 +17,7 @@ from agencies.models import Agency, Role
 from agencies.roles import Capability, role_can
 from cases.services import case_share
 from core.models import Task
+from indicators.models import IndicatorSet, RiskAssessment
 from tests.conftest import sign_in
 from tests.factories import (
     AgencyFactory,
@@ -68,6 +70,7 @@ class RecordScoped:
     method: str = "get"
     owner_only: bool = False
     data: dict = field(default_factory=dict)
+    allowed_status: int | None = None  # default: 200 for GET, a redirect (302) for POST
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,27 @@ URL_RULES = {
         data={"kind": "alias", "value": "Jay"},
     ),
     "cases:person-merge": RecordScoped(C.SIGN_OFF, "/people/{child}/merge/", owner_only=True),
+    "indicators:set-list": SignedIn(),
+    "indicators:set-detail": SignedIn(),
+    "indicators:set-upload": RoleScoped(C.MANAGE_USERS),
+    "indicators:overdue": RoleScoped(C.SIGN_OFF),
+    "indicators:assessment-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/assessments/new/"),
+    "indicators:assessment-preview": RecordScoped(
+        C.EDIT_RECORDS,
+        "/cases/{case}/assessments/preview/",
+        method="post",
+        data={"assessed_on": "2025-01-01", "r_S01": "recent"},
+        allowed_status=200,
+    ),
+    "indicators:assessment-detail": RecordScoped(C.VIEW_RECORDS, "/assessments/{assessment}/"),
+    "indicators:assessment-edit": RecordScoped(C.EDIT_RECORDS, "/assessments/{assessment}/edit/"),
+    "indicators:assessment-sign-off": RecordScoped(
+        C.SIGN_OFF,
+        "/assessments/{lowered}/sign-off/",
+        method="post",
+        owner_only=True,
+        data={"decision": "approve", "reason": "Agreed at supervision"},
+    ),
 }
 
 
@@ -199,12 +223,15 @@ SIGNED_IN_URLS = {
     "agencies:two-factor-verify": "/two-factor/verify/",
     "agencies:reauthenticate": "/confirm-identity/",
     "core:task-list": "/tasks/",
+    "indicators:set-list": "/indicator-sets/",
+    "indicators:set-detail": "/indicator-sets/{current_set}/",
 }
 
 
 @pytest.mark.parametrize(("name", "role"), itertools.product(rules_of(SignedIn), list(Role)))
 def test_signed_in_urls_need_a_signed_in_user_of_any_role(client, name, role):
-    url = SIGNED_IN_URLS[name]
+    current = IndicatorSet.objects.get(is_current=True)
+    url = SIGNED_IN_URLS[name].format(current_set=current.public_id)
     assert client.get(url)["Location"].startswith("/sign-in/?next=")
     sign_in(client, MembershipFactory(role=role).user)
     assert client.get(url).status_code in {200, 302}
@@ -214,6 +241,8 @@ ROLE_SCOPED_URLS = {
     "cases:case-list": "/cases/",
     "cases:person-search": "/people/search/",
     "cases:concern-new-child": "/concerns/new/",
+    "indicators:set-upload": "/administration/indicator-sets/new/",
+    "indicators:overdue": "/assessments/overdue/",
     "agencies:access-log": "/access-log/",
     "agencies:admin-agency-list": "/administration/",
     "agencies:admin-agency-create": "/administration/agencies/new/",
@@ -275,6 +304,13 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
     owner, shared, other, candidate = (AgencyFactory(partnerships=[partnership]) for _ in range(4))
     case = CaseFactory(owner_agency=owner)
     concern = ConcernFactory(case=case)
+    current = IndicatorSet.objects.get(is_current=True)
+    draft, lowered = (
+        RiskAssessment.objects.create(
+            case=case, indicator_set=current, assessed_on=date.today(), status=status
+        )
+        for status in ("draft", "awaiting_sign_off")
+    )
     case_share(case=case, agency=shared, reason="Referral accepted", by=UserFactory())
     viewer_agency = {"owner": owner, "shared": shared, "other": other}[relation]
     sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
@@ -284,6 +320,8 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
         "concern": concern.public_id,
         "shared": shared.public_id,
         "candidate": candidate.public_id,
+        "assessment": draft.public_id,
+        "lowered": lowered.public_id,
     }
     data = {key: value.format(**ids) for key, value in rule.data.items()}
 
@@ -296,8 +334,8 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
     )
     if not allowed:
         assert response.status_code == 404
-    elif rule.method == "get":
-        assert response.status_code == 200
+    elif rule.allowed_status or rule.method == "get":
+        assert response.status_code == (rule.allowed_status or 200)
     else:
         assert response.status_code == 302, response.content.decode()[:3000]
 

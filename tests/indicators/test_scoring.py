@@ -46,3 +46,69 @@ def test_significant_indicators_score_five_recent_one_earlier_six_both(catalogue
     assert score_responses(catalogue, {"S01": "earlier"}, child_age=15).score == 1
     assert score_responses(catalogue, {"S01": "both"}, child_age=15).score == 6
     assert score_responses(catalogue, {"S01": "not_known"}, child_age=15).score == 0
+
+
+# Property-based tests of the scoring engine's invariants.
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from indicators.scoring import (  # noqa: E402
+    PRESENT,
+    PRESENT_BOTH,
+    PRESENT_EARLIER,
+    PRESENT_RECENT,
+    band_for,
+)
+
+V_M_CODES = [f"V{i:02d}" for i in range(1, 15)] + [f"M{i:02d}" for i in range(1, 16)]
+S_CODES = [f"S{i:02d}" for i in range(1, 11)]
+responses_strategy = st.fixed_dictionaries(
+    {},
+    optional={
+        **{code: st.sampled_from([PRESENT, "not_present", "not_known"]) for code in V_M_CODES},
+        **{
+            code: st.sampled_from(
+                [PRESENT_RECENT, PRESENT_EARLIER, PRESENT_BOTH, "neither", "not_known"]
+            )
+            for code in S_CODES
+        },
+    },
+)
+hypothesis_settings = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@hypothesis_settings
+@given(
+    responses=responses_strategy,
+    age=st.one_of(st.none(), st.integers(0, 17)),
+    extra=st.sampled_from(V_M_CODES + S_CODES),
+)
+def test_adding_a_present_indicator_never_lowers_the_score_or_category(
+    catalogue, responses, age, extra
+):
+    assume(responses.get(extra) in (None, "not_present", "neither", "not_known"))
+    before = score_responses(catalogue, responses, child_age=age)
+    more = {**responses, extra: PRESENT_RECENT if extra.startswith("S") else PRESENT}
+    after = score_responses(catalogue, more, child_age=age)
+    assert after.score >= before.score
+    assert after.scored_category >= before.scored_category
+    assert after.category >= before.category
+
+
+@hypothesis_settings
+@given(responses=responses_strategy, age=st.one_of(st.none(), st.integers(0, 17)))
+def test_the_rules_never_lower_the_scored_category(catalogue, responses, age):
+    result = score_responses(catalogue, responses, child_age=age)
+    assert result.category >= result.scored_category
+    assert 1 <= result.category <= 4
+    assert (result.category > result.scored_category) == bool(result.rules_applied)
+
+
+@hypothesis_settings
+@given(score=st.integers(0, 200))
+def test_the_bands_cover_every_score_and_rise_with_it(catalogue, score):
+    band = band_for(catalogue, score)
+    assert band["min_score"] <= score
+    assert band_for(catalogue, score + 1)["category"] >= band["category"]
