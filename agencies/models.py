@@ -194,6 +194,7 @@ class AccessLogEntry(models.Model):
         SHARE = "share", "Shared"
         UNSHARE = "unshare", "Withdrew a share"
         DENIED = "denied", "Refused access"
+        REFERRAL = "referral", "Referral step"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -3,6 +3,7 @@ and says what was expected; nothing is written until every form on the page is v
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 from django import forms
@@ -315,8 +316,8 @@ class PersonForm(GovUKForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         if kind == "child":
-            self.fields["estimated_age"].max_value = 17
-            self.fields["estimated_age"].validators[-1].limit_value = 17
+            self.fields["estimated_age"] = copy.deepcopy(ChildForm.base_fields["estimated_age"])
+            self.govuk_style()
             del self.fields["first_known_date"]
 
     def clean_date_of_birth(self):

@@ -106,6 +106,8 @@ class LinkedPerson:
     relationship: str
     held_by: str
     restricted: bool
+    # For the server only (an access request names the person by position, never by id).
+    person_pk: int = 0
 
 
 def linked_people(*, user: User, child: Person) -> list[LinkedPerson]:
@@ -134,6 +136,7 @@ def linked_people(*, user: User, child: Person) -> list[LinkedPerson]:
                 relationship=link.get_relationship_display(),
                 held_by=person.owner_agency.name,
                 restricted=restricted,
+                person_pk=person.pk,
             )
         )
     return result
@@ -160,6 +163,8 @@ class ChronologyEvent:
 
 CHRONOLOGY_KINDS = {
     "concern": "Concerns",
+    "assessment": "Risk assessments",
+    "referral": "Referrals",
     "missing": "Missing episodes",
     "note": "Notes",
     "status": "Case status",
@@ -190,6 +195,31 @@ def case_chronology(*, case: Case, kinds: set[str] | None = None) -> list[Chrono
                     summary=f"{len(concern.indicator_codes)} warning signs ticked{category}. "
                     f"Recorded by {concern.reporter_agency.name}.",
                     url=f"/concerns/{concern.public_id}/",
+                )
+            )
+    if "assessment" in kinds:
+        for assessment in case.assessments.exclude(status="draft"):
+            events.append(
+                ChronologyEvent(
+                    at=_at(assessment.assessed_on),
+                    kind="assessment",
+                    title=f"Risk assessment ({assessment.get_status_display().lower()})",
+                    summary=f"Score {assessment.score}; final category {assessment.final_category}",
+                    url=f"/assessments/{assessment.public_id}/",
+                )
+            )
+    if "referral" in kinds:
+        for referral in case.referrals.exclude(status="draft").select_related(
+            "from_agency", "to_agency"
+        ):
+            events.append(
+                ChronologyEvent(
+                    at=referral.sent_at or referral.created_at,
+                    kind="referral",
+                    title=f"Referral to {referral.to_agency.name}",
+                    summary=f"{referral.get_urgency_display()}; "
+                    f"{referral.get_status_display().lower()}",
+                    url=f"/referrals/{referral.public_id}/",
                 )
             )
     if "missing" in kinds:

@@ -9,16 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import TextField, Value
-from django.urls import reverse
 from django.utils import timezone
 
 from agencies.access import record_share, record_unshare
-from agencies.models import Agency, Membership, Role, User
+from agencies.models import Agency, Role, User
 from cases import matching, normalise
 from cases.models import (
     Association,
@@ -36,6 +33,7 @@ from cases.models import (
     PersonIdentifier,
 )
 from core.models import Task
+from core.services import task_create
 from indicators.models import IndicatorSet
 from indicators.scoring import quick_screening
 
@@ -279,28 +277,13 @@ def concern_log(
             )
             _stamp(detail, by)
             detail.save()
-    if (
-        submit
-        and concern.provisional_category
-        and (case.risk_category is None or concern.provisional_category > case.risk_category)
-    ):
-        case_update(
-            case=case,
-            changes={"risk_category": concern.provisional_category},
-            by=by,
-            reason="Provisional category from a concern's quick screening",
-        )
+    if submit:
+        _case_category_from_screening(concern=concern, by=by)
     return concern
 
 
-@transaction.atomic
-def concern_submit(*, concern: Concern, by: User) -> Concern:
-    if concern.status == Concern.Status.SUBMITTED:
-        return concern
-    concern.status = Concern.Status.SUBMITTED
-    concern.submitted_at = timezone.now()
-    _stamp(concern, by, "Submitted")
-    concern.save()
+def _case_category_from_screening(*, concern: Concern, by: User) -> None:
+    """A submitted concern raises the case's category to its provisional one (never lowers)."""
     case = concern.case
     if concern.provisional_category and (
         case.risk_category is None or concern.provisional_category > case.risk_category
@@ -311,6 +294,17 @@ def concern_submit(*, concern: Concern, by: User) -> Concern:
             by=by,
             reason="Provisional category from a concern's quick screening",
         )
+
+
+@transaction.atomic
+def concern_submit(*, concern: Concern, by: User) -> Concern:
+    if concern.status == Concern.Status.SUBMITTED:
+        return concern
+    concern.status = Concern.Status.SUBMITTED
+    concern.submitted_at = timezone.now()
+    _stamp(concern, by, "Submitted")
+    concern.save()
+    _case_category_from_screening(concern=concern, by=by)
     return concern
 
 
@@ -403,7 +397,7 @@ def possible_match_notify(*, new_person: Person, held: list[Person]) -> list[Tas
     tasks = []
     for agency_id in sorted({person.owner_agency_id for person in held}):
         their_records = [str(p.public_id) for p in held if p.owner_agency_id == agency_id]
-        task = Task.objects.create(
+        task = task_create(
             kind=Task.Kind.POSSIBLE_MATCH,
             agency_id=agency_id,
             role=Role.CSE_LEAD,
@@ -415,28 +409,6 @@ def possible_match_notify(*, new_person: Person, held: list[Person]) -> list[Tas
             },
         )
         tasks.append(task)
-        recipients = list(
-            Membership.objects.filter(
-                agency_id=agency_id, role=Role.CSE_LEAD, is_active=True, user__is_active=True
-            ).values_list("user__email", flat=True)
-        )
-        link = reverse("core:task-detail", args=[task.public_id])
-        transaction.on_commit(
-            lambda recipients=recipients, link=link: (
-                send_mail(
-                    subject=f"{settings.SERVICE_NAME}: a possible match needs your decision",
-                    message=(
-                        "Another agency in your partnership has recorded someone who may be a "
-                        "person your agency holds. Sign in to decide whether to share your "
-                        f"record: {link}\n\nThis e-mail deliberately contains no personal details."
-                    ),
-                    from_email=None,
-                    recipient_list=recipients,
-                )
-                if recipients
-                else None
-            )
-        )
     return tasks
 
 

@@ -36,4 +36,5 @@ urlpatterns = [
     path("people/<uuid:public_id>/edit/", person.person_edit, name="person-edit"),
     path("people/<uuid:public_id>/details/", person.person_detail_add, name="person-detail-add"),
     path("people/<uuid:public_id>/merge/", person.person_merge, name="person-merge"),
+    path("people/<uuid:public_id>/share/", person.person_share, name="person-share"),
 ]

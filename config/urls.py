@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("", include("cases.urls")),
     path("", include("indicators.urls")),
+    path("", include("referrals.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -75,6 +75,10 @@ class Task(models.Model):
     class Kind(models.TextChoices):
         POSSIBLE_MATCH = "possible_match", "Possible match held by your agency"
         ASSESSMENT_SIGN_OFF = "assessment_sign_off", "Lowered risk category to sign off"
+        REFERRAL_RECEIVED = "referral_received", "Referral received"
+        REFERRAL_OVERDUE = "referral_overdue", "Referral overdue"
+        REFERRAL_UPDATE = "referral_update", "Referral answered"
+        ACCESS_REQUEST = "access_request", "Request for access to a record"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -93,6 +97,8 @@ class Task(models.Model):
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set by the background e-mail task once the e-mail has gone, so a retry never sends twice.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from core.models import WorkerHeartbeat
+from core.models import Task, WorkerHeartbeat
 
 
 @transaction.atomic
@@ -24,3 +27,45 @@ def task_complete(*, task, by) -> None:
     task.done_at = timezone.now()
     task.done_by = by
     task.save(update_fields=["status", "done_at", "done_by"])
+
+
+@transaction.atomic
+def task_create(*, kind: str, agency_id: int, role: str, title: str, subject: dict) -> Task:
+    """Put a task on the list of everyone holding `role` in the agency, and e-mail them (in the
+    background, once the transaction commits; the e-mail names nobody)."""
+    from core.tasks import task_email_send
+
+    task = Task.objects.create(
+        kind=kind, agency_id=agency_id, role=role, title=title, subject=subject
+    )
+    transaction.on_commit(lambda: task_email_send.delay(task.pk))
+    return task
+
+
+def task_email_deliver(*, task_id: int) -> bool:
+    """Send the task's e-mail to the people it is for; False if it had already been sent."""
+    from agencies.models import Membership
+
+    with transaction.atomic():
+        task = Task.objects.select_for_update().filter(pk=task_id).first()
+        if task is None or task.emailed_at is not None:
+            return False
+        recipients = list(
+            Membership.objects.filter(
+                agency_id=task.agency_id, role=task.role, is_active=True, user__is_active=True
+            ).values_list("user__email", flat=True)
+        )
+        if recipients:
+            link = settings.SITE_URL + reverse("core:task-detail", args=[task.public_id])
+            send_mail(
+                subject=f"{settings.SERVICE_NAME}: {task.title}",
+                message=(
+                    f"{task.title}.\n\nSign in to see it: {link}\n\n"
+                    "This e-mail deliberately contains no personal details."
+                ),
+                from_email=None,
+                recipient_list=recipients,
+            )
+        task.emailed_at = timezone.now()
+        task.save(update_fields=["emailed_at"])
+    return True

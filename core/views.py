@@ -81,20 +81,42 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 def task_detail(request: HttpRequest, public_id) -> HttpResponse:
     task = get_object_or_404(tasks_for(request.user), public_id=public_id)
-    held = []
-    if task.kind == Task.Kind.POSSIBLE_MATCH:
-        from cases.selectors import people_visible
+    from cases.selectors import people_visible
+    from indicators.models import RiskAssessment
+    from referrals.selectors import referrals_visible
 
-        held = list(
-            people_visible(user=request.user).filter(
-                public_id__in=task.subject.get("held_records", [])
-            )
-        )
-    recorded_by = Agency.objects.filter(code=task.subject.get("recorded_by_agency")).first()
+    subject = task.subject
+    held_ids = subject.get("held_records", []) + (
+        [subject["person"]] if "person" in subject else []
+    )
+    held = (
+        list(people_visible(user=request.user).filter(public_id__in=held_ids)) if held_ids else []
+    )
+    referral = (
+        referrals_visible(user=request.user).filter(public_id=subject["referral"]).first()
+        if "referral" in subject
+        else None
+    )
+    assessment = (
+        RiskAssessment.objects.filter(public_id=subject["assessment"]).first()
+        if "assessment" in subject
+        else None
+    )
+    agencies = Agency.objects.in_bulk(
+        [subject.get("recorded_by_agency"), subject.get("requested_by_agency")],
+        field_name="code",
+    )
     return render(
         request,
         "core/task_detail.html",
-        {"task": task, "held": held, "recorded_by": recorded_by},
+        {
+            "task": task,
+            "held": held,
+            "referral": referral,
+            "assessment": assessment,
+            "recorded_by": agencies.get(subject.get("recorded_by_agency")),
+            "requested_by": agencies.get(subject.get("requested_by_agency")),
+        },
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cases.services import case_update
 from core.models import Task
+from core.services import task_create
 from indicators import scoring
 from indicators.models import AssessmentResponse, Indicator, IndicatorSet, RiskAssessment
 
@@ -216,14 +217,17 @@ def assessment_save(
         if code in by_code
     )
     if assessment.status == RiskAssessment.Status.AWAITING_SIGN_OFF:
-        Task.objects.get_or_create(
-            kind=Task.Kind.ASSESSMENT_SIGN_OFF,
-            agency_id=case.owner_agency_id,
-            role="supervisor",
-            status=Task.Status.OPEN,
-            subject={"assessment": str(assessment.public_id), "case": str(case.public_id)},
-            defaults={"title": "A lowered risk category needs your sign-off"},
-        )
+        subject = {"assessment": str(assessment.public_id), "case": str(case.public_id)}
+        if not Task.objects.filter(
+            kind=Task.Kind.ASSESSMENT_SIGN_OFF, status=Task.Status.OPEN, subject=subject
+        ).exists():
+            task_create(
+                kind=Task.Kind.ASSESSMENT_SIGN_OFF,
+                agency_id=case.owner_agency_id,
+                role="supervisor",
+                title="A lowered risk category needs your sign-off",
+                subject=subject,
+            )
     elif assessment.status == RiskAssessment.Status.COMPLETED:
         _assessment_apply(assessment=assessment, by=by)
     return assessment

@@ -31,6 +31,15 @@ def _test_settings(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _background_tasks_run_in_process():
+    """Tasks run in the test's own process unless a test starts a real worker."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_after_flush(request) -> None:
     """Transactional tests end by emptying every table, which also removes what the data
     migrations loaded (the shipped indicator set). Put it back for the next such test."""
@@ -77,9 +86,15 @@ def celery_worker_process(transactional_db, tmp_path):
     broker locally), consuming a queue of its own so parallel test runs never share tasks."""
     queue = f"test-{uuid.uuid4().hex[:12]}"
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": database_url_of_test_database()}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_of_test_database(),
+        # Tasks the worker enqueues itself go to the same private queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+    }
     previous_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue
+    celery_app.conf.task_always_eager = False
     with log.open("w") as out:
         process = subprocess.Popen(
             [

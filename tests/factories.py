@@ -116,10 +116,14 @@ def enrol_totp(user: User) -> TOTPDevice:
     )
 
 
-def totp_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
-    """The code the user's app shows now (or `steps_ahead` 30-second steps later, which the
-    server accepts as clock drift and which is not a replay of a code already used)."""
+def totp_code(device: TOTPDevice, steps_ahead: int | None = None) -> str:
+    """The code the user's app shows now, or in a later 30-second step (which the server
+    accepts as clock drift) when this step's code was already used: a code is never accepted
+    twice. By default, the first step whose code has not been used."""
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if steps_ahead is None:
+        current = int((time.time() - device.t0) // device.step)
+        steps_ahead = max(0, device.last_t - current + 1)
     totp.time = time.time() + steps_ahead * device.step
     return f"{totp.token():0{device.digits}d}"

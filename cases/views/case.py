@@ -70,6 +70,7 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
             "linked": linked,
             "group_based": selectors.suspects_linked(child=case.child) >= 2,
             "assessments": case.assessments.select_related("indicator_set")[:10],
+            "referrals": case.referrals.select_related("to_agency")[:10],
             "trend": trend,
             "trend_svg": mark_safe(category_trend_svg(trend, title="Risk category over time")),  # noqa: S308 - built from numbers and dates only
             "next_due": completed[-1].next_due if completed and case.status == "open" else None,

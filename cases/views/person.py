@@ -9,11 +9,11 @@ from django.views.decorators.http import require_http_methods
 
 from agencies import access
 from agencies.access_log import access_log_record
-from agencies.decorators import capability_required
-from agencies.models import AccessLogEntry
+from agencies.decorators import capability_required, recent_authentication_required
+from agencies.models import AccessLogEntry, Agency
 from agencies.roles import Capability
 from cases import matching, selectors, services
-from cases.forms import MergeForm, PersonDetailForm, PersonForm, PersonSearchForm
+from cases.forms import MergeForm, PersonDetailForm, PersonForm, PersonSearchForm, ShareForm
 from cases.models import Person
 
 PEOPLE = Person.objects.select_related("owner_agency")
@@ -48,24 +48,27 @@ def person_search(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/person_search.html", {"form": form, "results": results})
 
 
-def person_detail(request: HttpRequest, public_id) -> HttpResponse:
-    person = person_for(request, public_id, Capability.VIEW_RECORDS)
-    access.log_view(request, person)
-    cases = selectors.case_list_visible(user=request.user).filter(child=person)
+def person_page(request: HttpRequest, person: Person, detail_form) -> HttpResponse:
     return render(
         request,
         "cases/person_detail.html",
         {
             "person": person,
             **selectors.person_details(person),
-            "cases": cases,
+            "cases": selectors.case_list_visible(user=request.user).filter(child=person),
             "linked": selectors.linked_people(user=request.user, child=person),
-            "detail_form": PersonDetailForm(),
+            "detail_form": detail_form,
             "may_edit": access.can(request.user, Capability.EDIT_RECORDS, person),
             "may_merge": access.can(request.user, Capability.SIGN_OFF, person)
             and person.owner_agency_id in access.agency_ids_with(request.user, Capability.SIGN_OFF),
         },
     )
+
+
+def person_detail(request: HttpRequest, public_id) -> HttpResponse:
+    person = person_for(request, public_id, Capability.VIEW_RECORDS)
+    access.log_view(request, person)
+    return person_page(request, person, PersonDetailForm())
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,19 +103,7 @@ def person_detail_add(request: HttpRequest, public_id) -> HttpResponse:
         )
         messages.success(request, "Detail added")
         return redirect("cases:person-detail", public_id=person.public_id)
-    cases = selectors.case_list_visible(user=request.user).filter(child=person)
-    return render(
-        request,
-        "cases/person_detail.html",
-        {
-            "person": person,
-            **selectors.person_details(person),
-            "cases": cases,
-            "linked": selectors.linked_people(user=request.user, child=person),
-            "detail_form": form,
-            "may_edit": True,
-        },
-    )
+    return person_page(request, person, form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -153,3 +144,32 @@ def person_merge(request: HttpRequest, public_id) -> HttpResponse:
         "cases/person_merge.html",
         {"person": survivor, "candidates": candidates, "form": form},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def person_share(request: HttpRequest, public_id) -> HttpResponse:
+    """The holding agency's CSE lead shares a person's record (for example a suspect another
+    agency asked for)."""
+    person = person_for(request, public_id, Capability.SHARE_RECORDS)
+    excluded = access.shared_agency_ids(person) | {person.owner_agency_id}
+    agencies = (
+        Agency.objects.filter(
+            partnerships__in=person.owner_agency.partnerships.all(), is_active=True
+        )
+        .exclude(id__in=excluded)
+        .distinct()
+    )
+    form = ShareForm(
+        data=request.POST if request.method == "POST" else None,
+        agencies=agencies,
+        initial={"agency": request.GET.get("agency")},
+    )
+    if request.method == "POST" and form.is_valid():
+        agency = form.cleaned_data["agency"]
+        access.record_share(
+            record=person, agency=agency, reason=form.cleaned_data["reason"], by=request.user
+        )
+        messages.success(request, f"The record has been shared with {agency.name}")
+        return redirect("cases:person-detail", public_id=person.public_id)
+    return render(request, "cases/person_share.html", {"person": person, "form": form})

@@ -15,9 +15,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from agencies.models import Agency, Role
 from agencies.roles import Capability, role_can
+from cases.models import Association
 from cases.services import case_share
 from core.models import Task
 from indicators.models import IndicatorSet, RiskAssessment
+from referrals.models import Referral
 from tests.conftest import sign_in
 from tests.factories import (
     AgencyFactory,
@@ -25,6 +27,7 @@ from tests.factories import (
     ConcernFactory,
     MembershipFactory,
     PartnershipFactory,
+    PersonFactory,
     UserFactory,
 )
 
@@ -78,6 +81,11 @@ class TaskScoped:
     """A task for one role in one agency."""
 
     method: str = "get"
+
+
+@dataclass(frozen=True)
+class ReferralScoped:
+    """A referral, seen from the referring agency, the receiving agency, or neither."""
 
 
 CASE_DETAILS = {
@@ -157,6 +165,18 @@ URL_RULES = {
         data={"kind": "alias", "value": "Jay"},
     ),
     "cases:person-merge": RecordScoped(C.SIGN_OFF, "/people/{child}/merge/", owner_only=True),
+    "cases:person-share": RecordScoped(
+        C.SHARE_RECORDS,
+        "/people/{child}/share/",
+        method="post",
+        owner_only=True,
+        data={"reason": "Requested after a referral", "agency": "{candidate}"},
+    ),
+    "referrals:inbox": RoleScoped(C.VIEW_RECORDS),
+    "referrals:referral-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/referrals/new/"),
+    "referrals:referral-detail": ReferralScoped(),
+    "referrals:referral-step": ReferralScoped(),
+    "referrals:access-request": ReferralScoped(),
     "indicators:set-list": SignedIn(),
     "indicators:set-detail": SignedIn(),
     "indicators:set-upload": RoleScoped(C.MANAGE_USERS),
@@ -242,6 +262,7 @@ ROLE_SCOPED_URLS = {
     "cases:person-search": "/people/search/",
     "cases:concern-new-child": "/concerns/new/",
     "indicators:set-upload": "/administration/indicator-sets/new/",
+    "referrals:inbox": "/referrals/",
     "indicators:overdue": "/assessments/overdue/",
     "agencies:access-log": "/access-log/",
     "agencies:admin-agency-list": "/administration/",
@@ -359,3 +380,55 @@ def test_tasks_open_only_to_the_role_and_agency_they_are_for(client, name, role,
         assert response.status_code in {200, 302}
     else:
         assert response.status_code == 404
+
+
+# (what is tried, the state the referral must be in, the end that may do it, the capability)
+REFERRAL_ACTIONS = {
+    "detail": ("sent", None, C.VIEW_RECORDS),
+    "send": ("draft", "from", C.EDIT_RECORDS),
+    "withdraw": ("sent", "from", C.EDIT_RECORDS),
+    "acknowledge": ("sent", "to", C.ANSWER_REFERRALS),
+    "accept": ("acknowledged", "to", C.ANSWER_REFERRALS),
+    "decline": ("acknowledged", "to", C.ANSWER_REFERRALS),
+    "close": ("accepted", "to", C.ANSWER_REFERRALS),
+    "access-requests": ("accepted", "to", C.ANSWER_REFERRALS),
+}
+
+
+@pytest.mark.parametrize(
+    ("action", "role", "relation"),
+    itertools.product(REFERRAL_ACTIONS, list(Role), ["from", "to", "other"]),
+)
+def test_referrals_open_only_to_the_agencies_at_either_end(client, action, role, relation):
+    state, end, capability = REFERRAL_ACTIONS[action]
+    partnership = PartnershipFactory()
+    referrer, receiver, other, police = (
+        AgencyFactory(partnerships=[partnership]) for _ in range(4)
+    )
+    case = CaseFactory(owner_agency=referrer)
+    suspect = PersonFactory(owner_agency=police, kind="suspect")
+    Association.objects.create(
+        owner_agency=police, from_person=case.child, to_person=suspect, relationship="exploiter"
+    )
+    referral = Referral.objects.create(
+        case=case, from_agency=referrer, to_agency=receiver, urgency="urgent",
+        reason="Seen with older men", asked_for="Assessment", status=state,
+    )  # fmt: skip
+    if state == "accepted":
+        case_share(case=case, agency=receiver, reason="Referral accepted", by=UserFactory())
+    viewer_agency = {"from": referrer, "to": receiver, "other": other}[relation]
+    sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
+    base = f"/referrals/{referral.public_id}/"
+    data = {"reason": "Not for us", "outcome": "Plan agreed", "linked": "0"}
+
+    response = client.get(base) if action == "detail" else client.post(f"{base}{action}/", data)
+
+    opens_records = role_can(role, C.VIEW_RECORDS) or role_can(role, C.ANALYSE)
+    if action == "detail":
+        allowed = relation != "other" and opens_records
+    else:
+        allowed = relation == end and role_can(role, capability)
+    if not allowed:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == (200 if action == "detail" else 302)

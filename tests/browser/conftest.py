@@ -50,7 +50,18 @@ def page(browser, live_server, settings):
     context.set_default_timeout(10_000)
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    def on_console(message) -> None:
+        # A page answering 404 is logged as a failed load: the response check below decides.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(message.text)
+
+    def on_response(response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            problems.append(f"{response.status} for {response.request.resource_type}")
+
+    page.on("console", on_console)
+    page.on("response", on_response)
     page.on("pageerror", lambda error: problems.append(str(error)))
     yield page
     context.close()

@@ -1,0 +1,55 @@
+"""Reads of referrals: the agencies at either end see them; everyone else sees nothing."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from agencies.access import record_agencies
+from referrals.models import Referral
+
+S = Referral.Status
+
+
+def referrals_visible(*, user) -> QuerySet[Referral]:
+    agency_ids = [m.agency_id for m in record_agencies(user)]
+    return Referral.objects.filter(
+        Q(from_agency_id__in=agency_ids) | Q(to_agency_id__in=agency_ids)
+    ).select_related("case__child", "from_agency", "to_agency")
+
+
+def overdue_q(now) -> Q:
+    return Q(status=S.SENT, acknowledge_due__lt=now) | Q(
+        status__in=[S.SENT, S.ACKNOWLEDGED], decision_due__lt=now
+    )
+
+
+INBOX_TABS = {
+    "new": "New",
+    "acknowledged": "Acknowledged",
+    "accepted": "Accepted",
+    "sent": "Sent by us",
+    "overdue": "Overdue",
+}
+
+
+def inbox_filters(user, now) -> dict[str, Q]:
+    agency_ids = [m.agency_id for m in record_agencies(user)]
+    to_us = Q(to_agency_id__in=agency_ids)
+    return {
+        "new": to_us & Q(status=S.SENT),
+        "acknowledged": to_us & Q(status=S.ACKNOWLEDGED),
+        "accepted": to_us & Q(status=S.ACCEPTED),
+        "sent": Q(from_agency_id__in=agency_ids),
+        "overdue": to_us & overdue_q(now),
+    }
+
+
+def inbox(*, user, tab: str) -> tuple[QuerySet[Referral], dict[str, int]]:
+    """The referrals of one tab, and the count of every tab (one query for the counts)."""
+    now = timezone.now()
+    filters = inbox_filters(user, now)
+    counts = Referral.objects.aggregate(
+        **{key: Count("id", filter=condition) for key, condition in filters.items()}
+    )
+    return referrals_visible(user=user).filter(filters[tab]), counts

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from referrals import views
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("referrals/", views.inbox, name="inbox"),
+    path("cases/<uuid:public_id>/referrals/new/", views.referral_new, name="referral-new"),
+    path("referrals/<uuid:public_id>/", views.referral_detail, name="referral-detail"),
+    path(
+        "referrals/<uuid:public_id>/access-requests/",
+        views.access_request,
+        name="access-request",
+    ),
+    path("referrals/<uuid:public_id>/<slug:step>/", views.referral_step, name="referral-step"),
+]
