@@ -38,7 +38,9 @@ def task_create(*, kind: str, agency_id: int, role: str, title: str, subject: di
     task = Task.objects.create(
         kind=kind, agency_id=agency_id, role=role, title=title, subject=subject
     )
-    transaction.on_commit(lambda: task_email_send.delay(task.pk))
+    # robust: a broker that cannot be reached must not turn a saved action into an error page;
+    # the task is on the list whatever happens to its e-mail.
+    transaction.on_commit(lambda: task_email_send.delay(task.pk), robust=True)
     return task
 
 

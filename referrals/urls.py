@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import admin_views, views
 
 app_name = "referrals"
 
@@ -14,4 +14,9 @@ urlpatterns = [
         name="access-request",
     ),
     path("referrals/<uuid:public_id>/<slug:step>/", views.referral_step, name="referral-step"),
+    path(
+        "administration/partnerships/<uuid:public_id>/referral-deadlines/",
+        admin_views.deadline_policy_edit,
+        name="deadline-policy-edit",
+    ),
 ]

@@ -15,7 +15,7 @@ from agencies.models import Agency
 from agencies.roles import Capability
 from cases import selectors as case_selectors
 from cases.models import Person
-from cases.views.case import case_for
+from cases.views.case import case_for, referrals_with_overdue
 from referrals import selectors, services
 from referrals.forms import OutcomeForm, ReasonForm, ReferralForm
 from referrals.models import Referral
@@ -65,9 +65,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "sent")
     referrals = referrals.order_by(SORTS.get(sort, "-sent_at"), "-created_at")
     page = Paginator(referrals, 25).get_page(request.GET.get("page"))
-    now = timezone.now()
-    for referral in page:
-        referral.overdue = referral.overdue_at(now)
+    page.object_list = referrals_with_overdue(page.object_list)
     return render(
         request,
         "referrals/inbox.html",

@@ -20,7 +20,11 @@ manage_users = capability_required(Capability.MANAGE_USERS)
 @manage_users
 def agency_list(request: HttpRequest) -> HttpResponse:
     agencies = selectors.administered_agencies(request.user).prefetch_related("partnerships")
-    return render(request, "agencies/admin/agency_list.html", {"agencies": agencies})
+    return render(
+        request,
+        "agencies/admin/agency_list.html",
+        {"agencies": agencies, "partnerships": selectors.administered_partnerships(request.user)},
+    )
 
 
 @manage_users

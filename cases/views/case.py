@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -47,6 +48,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def referrals_with_overdue(referrals) -> list:
+    now = timezone.now()
+    referrals = list(referrals)
+    for referral in referrals:
+        referral.overdue = referral.overdue_at(now)
+    return referrals
+
+
 def case_detail(request: HttpRequest, public_id) -> HttpResponse:
     case = case_for(request, public_id, Capability.VIEW_RECORDS)
     access.log_view(request, case)
@@ -70,7 +79,7 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
             "linked": linked,
             "group_based": selectors.suspects_linked(child=case.child) >= 2,
             "assessments": case.assessments.select_related("indicator_set")[:10],
-            "referrals": case.referrals.select_related("to_agency")[:10],
+            "referrals": referrals_with_overdue(case.referrals.select_related("to_agency")[:10]),
             "trend": trend,
             "trend_svg": mark_safe(category_trend_svg(trend, title="Risk category over time")),  # noqa: S308 - built from numbers and dates only
             "next_due": completed[-1].next_due if completed and case.status == "open" else None,

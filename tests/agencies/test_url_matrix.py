@@ -58,7 +58,7 @@ class RoleScoped:
 class AdministeredObject:
     """An agency, user or membership of a partnership the administrator manages."""
 
-    target: str  # "agency", "user" or "membership"
+    target: str  # "agency", "partnership", "user" or "membership"
     method: str = "get"
     data: dict = field(default_factory=dict)
 
@@ -173,6 +173,7 @@ URL_RULES = {
         data={"reason": "Requested after a referral", "agency": "{candidate}"},
     ),
     "referrals:inbox": RoleScoped(C.VIEW_RECORDS),
+    "referrals:deadline-policy-edit": AdministeredObject("partnership"),
     "referrals:referral-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/referrals/new/"),
     "referrals:referral-detail": ReferralScoped(),
     "referrals:referral-step": ReferralScoped(),
@@ -284,6 +285,9 @@ def test_role_scoped_urls_open_only_for_roles_with_the_capability(client, name, 
 def administered_target_url(target: str, agency: Agency) -> str:
     if target == "agency":
         return f"/administration/agencies/{agency.public_id}/"
+    if target == "partnership":
+        partnership = agency.partnerships.get()
+        return f"/administration/partnerships/{partnership.public_id}/referral-deadlines/"
     membership = MembershipFactory(agency=agency, user=UserFactory())
     if target == "user":
         return f"/administration/users/{membership.user.public_id}/"

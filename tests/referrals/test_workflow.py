@@ -221,3 +221,57 @@ def test_the_receiving_lead_requests_access_to_a_linked_suspect(client, world):
     )
     assert lead.get(f"/people/{suspect.public_id}/").status_code == 200
     assert Case.objects.count() == 1
+
+
+class FailingEmailBackend:
+    def __init__(self, *args, **kwargs) -> None:
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+
+def test_a_failed_email_never_blocks_the_referral_and_is_sent_later(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    from core.services import task_email_deliver
+
+    settings.EMAIL_BACKEND = "tests.referrals.test_workflow.FailingEmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = send_referral(client, world)
+    assert referral.status == "sent"
+    task = Task.objects.get(kind="referral_received")
+    assert task.emailed_at is None  # still to send
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert task_email_deliver(task_id=task.pk) is True
+    assert task_email_deliver(task_id=task.pk) is False  # a retry after success sends nothing
+    assert len(mail.outbox) == 1
+
+
+def test_an_administrator_sets_the_partnerships_deadlines(client, world):
+    partnership = world["project"].partnerships.get()
+    sign_in(client, member(Role.ADMINISTRATOR, world["project"]))
+    url = f"/administration/partnerships/{partnership.public_id}/referral-deadlines/"
+    bad = client.post(
+        url,
+        {
+            "immediate_acknowledge_minutes": "0",
+            "urgent_acknowledge_minutes": "60",
+            "routine_acknowledge_working_days": "2",
+            "decision_working_days": "4",
+        },
+    )
+    assert "Enter a whole number of 1 or more" in bad.content.decode()
+    client.post(
+        url,
+        {
+            "immediate_acknowledge_minutes": "30",
+            "urgent_acknowledge_minutes": "60",
+            "routine_acknowledge_working_days": "2",
+            "decision_working_days": "4",
+        },
+    )
+    referral = send_referral(Client(), world)
+    assert referral.acknowledge_due - referral.sent_at == timedelta(minutes=60)
+    assert referral.decision_due == add_working_days(referral.sent_at, 4)
