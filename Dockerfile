@@ -10,7 +10,8 @@ RUN mkdir -p static/dist \
       --no-source-map --quiet-deps frontend/scss/application.scss static/dist/application.css \
  && cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
        node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.js \
-       node_modules/htmx.org/dist/htmx.min.js frontend/js/* static/dist/ \
+       node_modules/htmx.org/dist/htmx.min.js node_modules/cytoscape/dist/cytoscape.esm.min.mjs \
+       frontend/js/* static/dist/ \
  && cp -r node_modules/@ministryofjustice/frontend/moj/assets/images static/dist/moj-images \
  && cp node_modules/govuk-frontend/dist/govuk/assets/images/govuk-crest.svg static/dist/moj-images/
 

@@ -141,6 +141,7 @@ def ensure_assets() -> None:
         modules / "govuk-frontend/dist/govuk/govuk-frontend.min.js": "govuk-frontend.min.js",
         modules / "@ministryofjustice/frontend/moj/moj-frontend.min.js": "moj-frontend.min.js",
         modules / "htmx.org/dist/htmx.min.js": "htmx.min.js",
+        modules / "cytoscape/dist/cytoscape.esm.min.mjs": "cytoscape.esm.min.mjs",
     }
     for source, name in copies.items():
         shutil.copyfile(source, dist / name)

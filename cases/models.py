@@ -239,6 +239,16 @@ class Association(AgencyOwnedModel):
     source = models.CharField(
         max_length=300, blank=True, help_text="Where the information came from"
     )
+    confidence = models.CharField(
+        max_length=10,
+        choices=[
+            ("high", "High: corroborated"),
+            ("medium", "Medium: from a reliable source, not corroborated"),
+            ("low", "Low: uncorroborated"),
+            ("unknown", "Not graded"),
+        ],
+        default="unknown",
+    )
 
     history = HistoricalRecords()
 
@@ -378,6 +388,52 @@ class MissingEpisode(ArchivableModel):
         return (self.return_interview_completed_at - self.ended_at).total_seconds() <= 72 * 3600
 
 
+class Network(AgencyOwnedModel):
+    """A named group of suspects (and the children they exploit), confirmed by an analyst."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DORMANT = "dormant", "Dormant"
+        DISRUPTED = "disrupted", "Disrupted"
+
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    started_on = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NetworkMember(BaseModel):
+    class Role(models.TextChoices):
+        CORE = "core", "Core member"
+        PERIPHERAL = "peripheral", "Peripheral member"
+        VICTIM = "victim", "Victim"
+        ASSOCIATE = "associate", "Associate"
+        UNKNOWN = "unknown", "Not known"
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="network_memberships")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.UNKNOWN)
+    joined_on = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "person"], name="one_membership_per_network")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
 class CaseNote(ArchivableModel):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
     text = models.TextField()
@@ -411,5 +467,11 @@ class LocationGrant(AgencyGrant):
 
 class AssociationGrant(AgencyGrant):
     content_object = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="grants")
+
+    history = HistoricalRecords()
+
+
+class NetworkGrant(AgencyGrant):
+    content_object = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="grants")
 
     history = HistoricalRecords()

@@ -27,6 +27,8 @@ from cases.models import (
     ConcernPerson,
     Location,
     MissingEpisode,
+    Network,
+    NetworkMember,
     Person,
     PersonAlias,
     PersonContact,
@@ -318,6 +320,7 @@ def association_create(
     by: User,
     first_linked_date: date | None = None,
     source: str = "",
+    confidence: str = "unknown",
 ) -> Association:
     existing = Association.objects.filter(
         from_person=from_person, to_person=to_person, owner_agency=owner_agency
@@ -335,6 +338,7 @@ def association_create(
         relationship=relationship,
         first_linked_date=first_linked_date,
         source=source,
+        confidence=confidence,
     )
     _stamp(association, by)
     association.save()
@@ -472,3 +476,35 @@ def case_unshare(*, case: Case, agency: Agency, reason: str, by: User) -> None:
     record_unshare(record=case, agency=agency, reason=reason, by=by)
     if not Case.objects.filter(child=case.child, grants__group=agency.group).exists():
         record_unshare(record=case.child, agency=agency, reason=reason, by=by)
+
+
+@transaction.atomic
+def network_create(*, owner_agency: Agency, name: str, members: list[Person], by: User) -> Network:
+    """Confirm a network: suspects join as members of unknown role (the analyst then marks core
+    and peripheral members), children as victims."""
+    network = Network(owner_agency=owner_agency, name=name, started_on=timezone.localdate())
+    _stamp(network, by)
+    network.save()
+    network_members_add(network=network, members=members, by=by)
+    return network
+
+
+@transaction.atomic
+def network_members_add(*, network: Network, members: list[Person], by: User) -> int:
+    added = 0
+    for person in members:
+        role = NetworkMember.Role.VICTIM if person.kind == Person.Kind.CHILD else "unknown"
+        _, created = NetworkMember.objects.get_or_create(
+            network=network,
+            person=person,
+            defaults={"role": role, "joined_on": timezone.localdate(), "created_by": by},
+        )
+        added += created
+    return added
+
+
+@transaction.atomic
+def network_member_role_set(*, member: NetworkMember, role: str, by: User) -> None:
+    member.role = role
+    _stamp(member, by)
+    member.save()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases.views import case, concern, missing, person
+from cases.views import case, concern, missing, network, person
 
 app_name = "cases"
 
@@ -37,4 +37,14 @@ urlpatterns = [
     path("people/<uuid:public_id>/details/", person.person_detail_add, name="person-detail-add"),
     path("people/<uuid:public_id>/merge/", person.person_merge, name="person-merge"),
     path("people/<uuid:public_id>/share/", person.person_share, name="person-share"),
+    path("people/<uuid:public_id>/graph/", network.person_graph, name="person-graph"),
+    path("people/<uuid:public_id>/links/new/", network.association_new, name="association-new"),
+    path("networks/", network.network_list, name="network-list"),
+    path("networks/suggested/", network.network_suggestions, name="network-suggestions"),
+    path("networks/<uuid:public_id>/", network.network_detail, name="network-detail"),
+    path(
+        "networks/<uuid:public_id>/members/<uuid:member_id>/role/",
+        network.network_member_role,
+        name="network-member-role",
+    ),
 ]

@@ -25,6 +25,7 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         ("Cases", reverse("cases:case-list"), Capability.VIEW_RECORDS),
         ("Find a person", reverse("cases:person-search"), Capability.VIEW_RECORDS),
         ("Referrals", reverse("referrals:inbox"), Capability.VIEW_RECORDS),
+        ("Networks", reverse("cases:network-list"), Capability.ANALYSE),
         ("Tasks", reverse("core:task-list"), None),
         ("Reassessments due", reverse("indicators:overdue"), Capability.SIGN_OFF),
         ("Access log", reverse("agencies:access-log"), Capability.VIEW_ACCESS_LOG),

@@ -59,6 +59,8 @@ def person_page(request: HttpRequest, person: Person, detail_form) -> HttpRespon
             "linked": selectors.linked_people(user=request.user, child=person),
             "detail_form": detail_form,
             "may_edit": access.can(request.user, Capability.EDIT_RECORDS, person),
+            "may_link": access.can(request.user, Capability.EDIT_RECORDS, person)
+            or access.can(request.user, Capability.ANALYSE, person),
             "may_merge": access.can(request.user, Capability.SIGN_OFF, person)
             and person.owner_agency_id in access.agency_ids_with(request.user, Capability.SIGN_OFF),
         },
@@ -91,7 +93,13 @@ def person_edit(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_http_methods(["POST"])
 def person_detail_add(request: HttpRequest, public_id) -> HttpResponse:
-    person = person_for(request, public_id, Capability.EDIT_RECORDS)
+    person = person_for(request, public_id, Capability.VIEW_RECORDS)
+    # Analysts add vehicles, phones and places as well as those who record cases.
+    if not (
+        access.can(request.user, Capability.EDIT_RECORDS, person)
+        or access.can(request.user, Capability.ANALYSE, person)
+    ):
+        raise Http404("No such record")
     form = PersonDetailForm(data=request.POST)
     if form.is_valid():
         services.person_detail_add(

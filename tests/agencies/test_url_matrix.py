@@ -13,9 +13,10 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from agencies.access import record_share
 from agencies.models import Agency, Role
 from agencies.roles import Capability, role_can
-from cases.models import Association
+from cases.models import Association, Network, NetworkMember
 from cases.services import case_share
 from core.models import Task
 from indicators.models import IndicatorSet, RiskAssessment
@@ -68,7 +69,7 @@ class RecordScoped:
     """A record reached through the access rule: its holding agency, an agency it was shared
     with, or an unrelated agency. `path` is built from the test's world of records."""
 
-    capability: Capability
+    capability: Capability | tuple[Capability, ...]
     path: str
     method: str = "get"
     owner_only: bool = False
@@ -159,7 +160,7 @@ URL_RULES = {
     "cases:person-detail": RecordScoped(C.VIEW_RECORDS, "/people/{child}/"),
     "cases:person-edit": RecordScoped(C.EDIT_RECORDS, "/people/{child}/edit/"),
     "cases:person-detail-add": RecordScoped(
-        C.EDIT_RECORDS,
+        (C.EDIT_RECORDS, C.ANALYSE),
         "/people/{child}/details/",
         method="post",
         data={"kind": "alias", "value": "Jay"},
@@ -173,6 +174,20 @@ URL_RULES = {
         data={"reason": "Requested after a referral", "agency": "{candidate}"},
     ),
     "referrals:inbox": RoleScoped(C.VIEW_RECORDS),
+    "cases:network-list": RoleScoped(C.VIEW_RECORDS),
+    "cases:network-suggestions": RoleScoped(C.ANALYSE),
+    "cases:person-graph": RecordScoped(C.VIEW_RECORDS, "/people/{child}/graph/"),
+    "cases:association-new": RecordScoped(
+        (C.EDIT_RECORDS, C.ANALYSE), "/people/{child}/links/new/"
+    ),
+    "cases:network-detail": RecordScoped(C.VIEW_RECORDS, "/networks/{network}/"),
+    "cases:network-member-role": RecordScoped(
+        C.ANALYSE,
+        "/networks/{network}/members/{member}/role/",
+        method="post",
+        owner_only=True,
+        data={"role": "core"},
+    ),
     "referrals:deadline-policy-edit": AdministeredObject("partnership"),
     "referrals:referral-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/referrals/new/"),
     "referrals:referral-detail": ReferralScoped(),
@@ -264,6 +279,8 @@ ROLE_SCOPED_URLS = {
     "cases:concern-new-child": "/concerns/new/",
     "indicators:set-upload": "/administration/indicator-sets/new/",
     "referrals:inbox": "/referrals/",
+    "cases:network-list": "/networks/",
+    "cases:network-suggestions": "/networks/suggested/",
     "indicators:overdue": "/assessments/overdue/",
     "agencies:access-log": "/access-log/",
     "agencies:admin-agency-list": "/administration/",
@@ -337,9 +354,14 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
         for status in ("draft", "awaiting_sign_off")
     )
     case_share(case=case, agency=shared, reason="Referral accepted", by=UserFactory())
+    network = Network.objects.create(owner_agency=owner, name="Mill Street")
+    member = NetworkMember.objects.create(network=network, person=case.child, role="victim")
+    record_share(record=network, agency=shared, reason="Joint operation", by=UserFactory())
     viewer_agency = {"owner": owner, "shared": shared, "other": other}[relation]
     sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
     ids = {
+        "network": network.public_id,
+        "member": member.public_id,
         "case": case.public_id,
         "child": case.child.public_id,
         "concern": concern.public_id,
@@ -352,9 +374,10 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
 
     response = request(client, rule.method, rule.path.format(**ids), data)
 
+    capabilities = rule.capability if isinstance(rule.capability, tuple) else (rule.capability,)
     allowed = (
         relation != "other"
-        and role_can(role, rule.capability)
+        and any(role_can(role, c) for c in capabilities)
         and (relation == "owner" or not rule.owner_only)
     )
     if not allowed:
