@@ -508,3 +508,12 @@ def network_member_role_set(*, member: NetworkMember, role: str, by: User) -> No
     member.role = role
     _stamp(member, by)
     member.save()
+
+
+@transaction.atomic
+def network_update(*, network: Network, changes: dict, by: User) -> Network:
+    for name, value in changes.items():
+        setattr(network, name, value)
+    _stamp(network, by)
+    network.save()
+    return network

@@ -42,6 +42,7 @@ urlpatterns = [
     path("networks/", network.network_list, name="network-list"),
     path("networks/suggested/", network.network_suggestions, name="network-suggestions"),
     path("networks/<uuid:public_id>/", network.network_detail, name="network-detail"),
+    path("networks/<uuid:public_id>/edit/", network.network_edit, name="network-edit"),
     path(
         "networks/<uuid:public_id>/members/<uuid:member_id>/role/",
         network.network_member_role,

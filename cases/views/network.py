@@ -18,7 +18,7 @@ from cases import selectors, services
 from cases.codes import Relationship
 from cases.models import Network, NetworkMember
 from cases.views.person import person_for
-from core.forms import GovUKForm
+from core.forms import GovUKForm, GovUKModelForm
 
 NETWORKS = Network.objects.select_related("owner_agency")
 
@@ -232,3 +232,30 @@ def association_new(request: HttpRequest, public_id) -> HttpResponse:
         "cases/association_form.html",
         {"person": person, "name": name, "results": results, "form": form},
     )
+
+
+class NetworkForm(GovUKModelForm):
+    class Meta:
+        model = Network
+        fields = ["name", "status", "started_on", "notes"]
+        widgets = {
+            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {
+            "name": {"required": "Enter the network's name"},
+            "started_on": {"invalid": "Enter the date as a real date, like 2024-03-01"},
+        }
+
+
+@require_http_methods(["GET", "POST"])
+def network_edit(request: HttpRequest, public_id) -> HttpResponse:
+    network = network_for(request, public_id, Capability.ANALYSE)
+    if network.owner_agency_id not in access.agency_ids_with(request.user, Capability.ANALYSE):
+        raise Http404("No such record")
+    form = NetworkForm(data=request.POST if request.method == "POST" else None, instance=network)
+    if request.method == "POST" and form.is_valid():
+        services.network_update(network=network, changes=form.cleaned_data, by=request.user)
+        messages.success(request, "Network saved")
+        return redirect("cases:network-detail", public_id=network.public_id)
+    return render(request, "cases/network_edit.html", {"network": network, "form": form})

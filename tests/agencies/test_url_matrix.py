@@ -181,6 +181,7 @@ URL_RULES = {
         (C.EDIT_RECORDS, C.ANALYSE), "/people/{child}/links/new/"
     ),
     "cases:network-detail": RecordScoped(C.VIEW_RECORDS, "/networks/{network}/"),
+    "cases:network-edit": RecordScoped(C.ANALYSE, "/networks/{network}/edit/", owner_only=True),
     "cases:network-member-role": RecordScoped(
         C.ANALYSE,
         "/networks/{network}/members/{member}/role/",

@@ -134,3 +134,20 @@ def test_linking_two_people_through_the_form(client, world):
         "Surveillance log",
     )
     assert Person.objects.count() == 4
+
+
+def test_the_analyst_changes_a_networks_status_and_notes(client, world):
+    network = services.network_create(owner_agency=world["police"], name="KX11",
+                                      members=world["suspects"], by=world["analyst"])  # fmt: skip
+    sign_in(client, world["analyst"])
+    url = f"/networks/{network.public_id}/edit/"
+    bad = client.post(url, {"name": "", "status": "dormant"})
+    assert "Enter the network&#x27;s name" in bad.content.decode()
+    client.post(url, {"name": "KX11 group", "status": "disrupted", "notes": "Arrests made"})
+    network.refresh_from_db()
+    assert (network.name, network.status, network.notes) == (
+        "KX11 group",
+        "disrupted",
+        "Arrests made",
+    )
+    assert network.history.first().history_user == world["analyst"]
