@@ -16,7 +16,11 @@ class Capability(models.TextChoices):
     SHARE_RECORDS = "share_records", "Share a record with another agency, and withdraw a share"
     ANSWER_REFERRALS = "answer_referrals", "Acknowledge, accept or decline referrals"
     ANALYSE = "analyse", "Work on suspects, associations, networks and the problem profile"
-    VIEW_DASHBOARDS = "view_dashboards", "See the partnership dashboards (aggregates only)"
+    VIEW_DASHBOARDS = "view_dashboards", "See the dashboards of the agency (aggregates only)"
+    VIEW_PARTNERSHIP_DASHBOARDS = (
+        "view_partnership_dashboards",
+        "See the dashboards of every agency in the partnership (aggregates only)",
+    )
     EXPORT_RETURNS = "export_returns", "Export identifiable returns and the partnership template"
     VIEW_ACCESS_LOG = "view_access_log", "Search the agency's access log"
     MANAGE_USERS = "manage_users", "Manage agencies, users and memberships (no case data)"
@@ -39,9 +43,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.VIEW_ACCESS_LOG,
         }
     ),
-    Role.ANALYST: frozenset({C.VIEW_RECORDS, C.ANALYSE, C.VIEW_DASHBOARDS}),
-    Role.LSCB_CHAIR: frozenset({C.VIEW_DASHBOARDS}),
-    Role.SAFEGUARDING_LEAD: frozenset({C.VIEW_RECORDS, C.VIEW_DASHBOARDS, C.EXPORT_RETURNS}),
+    Role.ANALYST: frozenset(
+        {C.VIEW_RECORDS, C.ANALYSE, C.VIEW_DASHBOARDS, C.VIEW_PARTNERSHIP_DASHBOARDS}
+    ),
+    Role.LSCB_CHAIR: frozenset({C.VIEW_DASHBOARDS, C.VIEW_PARTNERSHIP_DASHBOARDS}),
+    Role.SAFEGUARDING_LEAD: frozenset(
+        {C.VIEW_RECORDS, C.VIEW_DASHBOARDS, C.VIEW_PARTNERSHIP_DASHBOARDS, C.EXPORT_RETURNS}
+    ),
     Role.ADMINISTRATOR: frozenset({C.MANAGE_USERS, C.VIEW_ACCESS_LOG}),
 }
 

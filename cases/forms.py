@@ -42,8 +42,8 @@ def not_in_future(value: date | None, label: str) -> None:
         raise forms.ValidationError(f"The {label} must be today or in the past")
 
 
-class ChildForm(GovUKForm):
-    """The child a concern is about, when they are not already recorded."""
+class PersonIdentityForm(GovUKForm):
+    """Names and date of birth, with the checks every form about a person makes."""
 
     first_name = forms.CharField(label="First name", max_length=100, required=False)
     last_name = forms.CharField(label="Last name", max_length=100, required=False)
@@ -51,6 +51,28 @@ class ChildForm(GovUKForm):
         label="Known as", max_length=100, required=False, help_text="A nickname or other name"
     )
     date_of_birth = date_field("Date of birth")
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        not_in_future(value, "date of birth")
+        return value
+
+    def refuse_adults(self, cleaned: dict) -> None:
+        born = cleaned.get("date_of_birth")
+        if (
+            born
+            and age_on(born, timezone.localdate()) >= 18
+            and not self.errors.get("date_of_birth")
+        ):
+            self.add_error(
+                "date_of_birth",
+                "The date of birth makes this person 18 or over: this service records children",
+            )
+
+
+class ChildForm(PersonIdentityForm):
+    """The child a concern is about, when they are not already recorded."""
+
     estimated_age = forms.IntegerField(
         label="Age, if the date of birth is not known",
         required=False,
@@ -79,11 +101,6 @@ class ChildForm(GovUKForm):
         error_messages={"invalid_choice": "Select a nationality from the list"},
     )
 
-    def clean_date_of_birth(self):
-        value = self.cleaned_data["date_of_birth"]
-        not_in_future(value, "date of birth")
-        return value
-
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.get(f) for f in ("first_name", "last_name", "known_as")):
@@ -91,16 +108,7 @@ class ChildForm(GovUKForm):
                 "first_name",
                 "Enter at least a first name, a last name or a name the child is known as",
             )
-        born = cleaned.get("date_of_birth")
-        if (
-            born
-            and age_on(born, timezone.localdate()) >= 18
-            and not self.errors.get("date_of_birth")
-        ):
-            self.add_error(
-                "date_of_birth",
-                "The date of birth makes this person 18 or over: this service records children",
-            )
+        self.refuse_adults(cleaned)
         return cleaned
 
 
@@ -278,14 +286,12 @@ class CaseDetailsForm(GovUKForm):
         return value
 
 
-class PersonForm(GovUKForm):
-    first_name = forms.CharField(label="First name", max_length=100, required=False)
-    last_name = forms.CharField(label="Last name", max_length=100, required=False)
-    known_as = forms.CharField(label="Known as", max_length=100, required=False)
+class PersonForm(PersonIdentityForm):
+    field_order = ["first_name", "last_name", "known_as", "initials", "date_of_birth"]
+
     initials = forms.CharField(
         label="Initials", max_length=20, required=False, help_text="For example J.S."
     )
-    date_of_birth = date_field("Date of birth")
     estimated_age = forms.IntegerField(
         label="Estimated age, if the date of birth is not known",
         required=False,
@@ -320,24 +326,10 @@ class PersonForm(GovUKForm):
             self.govuk_style()
             del self.fields["first_known_date"]
 
-    def clean_date_of_birth(self):
-        value = self.cleaned_data["date_of_birth"]
-        not_in_future(value, "date of birth")
-        return value
-
     def clean(self):
         cleaned = super().clean()
-        born = cleaned.get("date_of_birth")
-        if (
-            self.kind == "child"
-            and born
-            and age_on(born, timezone.localdate()) >= 18
-            and not self.errors.get("date_of_birth")
-        ):
-            self.add_error(
-                "date_of_birth",
-                "The date of birth makes this person 18 or over: this service records children",
-            )
+        if self.kind == "child":
+            self.refuse_adults(cleaned)
         return cleaned
 
 

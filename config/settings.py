@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "cases",
     "indicators",
     "referrals",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("", include("indicators.urls")),
     path("", include("referrals.urls")),
+    path("", include("reports.urls")),
 ]
 
 handler400 = "core.views.bad_request"

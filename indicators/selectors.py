@@ -26,19 +26,24 @@ def assessments_completed(*, case: Case) -> QuerySet[RiskAssessment]:
     )
 
 
-def reassessments_overdue(*, user) -> QuerySet[Case]:
-    """Open cases of the supervisor's agencies whose last completed assessment's next due date
-    has passed (one query, with the due date annotated)."""
+def cases_reassessment_overdue(cases: QuerySet[Case], *, today) -> QuerySet[Case]:
+    """Those of `cases` whose last completed assessment's next due date is before `today`,
+    with the due date annotated (one query)."""
     latest_due = (
         RiskAssessment.objects.filter(case=OuterRef("pk"), status=RiskAssessment.Status.COMPLETED)
         .order_by("-assessed_on", "-created_at")
         .values("next_due")[:1]
     )
+    return cases.annotate(next_due=Subquery(latest_due)).filter(next_due__lt=today)
+
+
+def reassessments_overdue(*, user) -> QuerySet[Case]:
+    """Open cases of the supervisor's agencies whose reassessment is overdue."""
+    cases = visible(
+        user, Case.objects.filter(status=Case.Status.OPEN, archived_at__isnull=True)
+    ).filter(owner_agency_id__in=agency_ids_with(user, Capability.SIGN_OFF))
     return (
-        visible(user, Case.objects.filter(status=Case.Status.OPEN, archived_at__isnull=True))
-        .filter(owner_agency_id__in=agency_ids_with(user, Capability.SIGN_OFF))
-        .annotate(next_due=Subquery(latest_due))
-        .filter(next_due__lt=timezone.localdate())
+        cases_reassessment_overdue(cases, today=timezone.localdate())
         .select_related("child", "owner_agency", "lead_professional")
         .order_by("next_due")
     )

@@ -19,7 +19,7 @@ from cases import selectors, services
 from cases.forms import CaseDetailsForm, CloseCaseForm, NoteForm, ShareForm, UnshareForm
 from cases.history import history_changes
 from cases.models import Case
-from indicators.charts import category_trend_svg
+from core.charts import category_trend_svg
 from indicators.scoring import band_of_category
 from indicators.selectors import assessments_completed, indicator_set_current
 

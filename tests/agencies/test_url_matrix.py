@@ -194,6 +194,9 @@ URL_RULES = {
     "referrals:referral-detail": ReferralScoped(),
     "referrals:referral-step": ReferralScoped(),
     "referrals:access-request": ReferralScoped(),
+    "reports:dashboard": RoleScoped(C.VIEW_DASHBOARDS),
+    "reports:data-quality": RoleScoped(C.VIEW_DASHBOARDS),
+    "reports:table-csv": RoleScoped(C.VIEW_DASHBOARDS),
     "indicators:set-list": SignedIn(),
     "indicators:set-detail": SignedIn(),
     "indicators:set-upload": RoleScoped(C.MANAGE_USERS),
@@ -288,6 +291,9 @@ ROLE_SCOPED_URLS = {
     "agencies:admin-agency-create": "/administration/agencies/new/",
     "agencies:admin-user-list": "/administration/users/",
     "agencies:admin-user-invite": "/administration/users/new/",
+    "reports:dashboard": "/dashboard/",
+    "reports:data-quality": "/dashboard/data-quality/",
+    "reports:table-csv": "/dashboard/tables/children-by-risk.csv",
 }
 
 

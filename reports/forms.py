@@ -1,0 +1,83 @@
+"""The dashboards' filter: a partnership, some of its agencies, and a period."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from agencies.models import Agency, Partnership
+from cases.forms import date_field
+from core.forms import GovUKForm
+
+LONGEST_PERIOD_DAYS = 10 * 366
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last twelve whole months and this month so far."""
+    return today.replace(year=today.year - 1, day=1), today
+
+
+class DashboardFilterForm(GovUKForm):
+    partnership = forms.ModelChoiceField(
+        label="Partnership",
+        queryset=Partnership.objects.none(),
+        to_field_name="code",
+        empty_label=None,
+        error_messages={"invalid_choice": "Select one of the partnerships listed"},
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        label="Agencies",
+        queryset=Agency.objects.none(),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked for every agency you may see",
+        error_messages={"invalid_choice": "Select only agencies listed for the partnership"},
+    )
+    start = date_field("Period start", required=True)
+    end = date_field("Period end", required=True)
+
+    def __init__(self, *args, scopes: dict[Partnership, list[Agency]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.scopes = scopes
+        self.fields["partnership"].queryset = Partnership.objects.filter(
+            pk__in=[p.pk for p in scopes]
+        )
+        self.fields["agencies"].queryset = Agency.objects.filter(
+            pk__in=[a.pk for agencies in scopes.values() for a in agencies]
+        )
+        self.fields["agencies"].choices = [
+            (agency.code, f"{agency.name} ({partnership.name})" if len(scopes) > 1 else agency.name)
+            for partnership, agencies in scopes.items()
+            for agency in agencies
+        ]
+
+    def clean_end(self):
+        end = self.cleaned_data["end"]
+        if end > timezone.localdate():
+            raise forms.ValidationError("The period end must be today or in the past")
+        return end
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The period end must be the same as or after the start")
+        elif start and end and (end - start).days > LONGEST_PERIOD_DAYS:
+            self.add_error("start", "Choose a period of 10 years or less")
+        partnership = cleaned.get("partnership")
+        chosen = cleaned.get("agencies")
+        if partnership and chosen:
+            allowed = {agency.pk for agency in self.scopes[partnership]}
+            if any(agency.pk not in allowed for agency in chosen):
+                self.add_error(
+                    "agencies", "Select only agencies of the partnership you have chosen"
+                )
+        return cleaned
+
+    def chosen_agencies(self) -> list[Agency]:
+        partnership = self.cleaned_data["partnership"]
+        chosen = list(self.cleaned_data.get("agencies") or [])
+        return sorted(chosen, key=lambda a: a.name) if chosen else self.scopes[partnership]

@@ -1,0 +1,793 @@
+"""The figures of the partnership dashboards, each computed by aggregate SQL over the agencies
+of a scope. Nothing here returns a record: only counts, which `reports.tables` suppresses.
+
+Which records count, where the issue leaves it open (docs/dashboards.md):
+- a child counts once per agency that records them (agencies hold their own records until a
+  merge), and a child's "new case" month is the case's first contact date, or the day it was
+  recorded when that is not known;
+- a suspect's month is their first known date, or the day they were recorded;
+- archived records and people merged into another record never count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DateField,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models import Case as When_
+from django.db.models import When as WhenClause
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
+
+from agencies.access import visible
+from cases.codes import ETHNICITY_GROUP, Ethnicity, LivingSituation, LocationType, Sex, YesNoUnknown
+from cases.models import (
+    Case,
+    Concern,
+    ConcernLocation,
+    Location,
+    MissingEpisode,
+    Network,
+    NetworkMember,
+    Person,
+    PersonAlias,
+)
+from core.charts import bar_chart_svg, line_chart_svg
+from indicators.models import AssessmentResponse, RiskAssessment
+from indicators.scoring import PRESENT, PRESENT_BOTH, PRESENT_EARLIER, PRESENT_RECENT
+from indicators.selectors import cases_reassessment_overdue, indicator_set_current
+from referrals.models import Referral
+from referrals.selectors import overdue_q
+from reports.scope import DashboardScope
+from reports.tables import Table, breakdown_table, percentage, suppress
+
+ETHNICITY_GROUPS = [
+    ("white", "White"),
+    ("asian", "Asian"),
+    ("black", "Black"),
+    ("mixed", "Mixed"),
+    ("other", "Other"),
+    ("unknown", "Not known or not stated"),
+]
+AGE_BANDS = [
+    ("under_18", "Under 18"),
+    ("18_24", "18 to 24"),
+    ("25_34", "25 to 34"),
+    ("35_44", "35 to 44"),
+    ("45_plus", "45 or over"),
+    ("unknown", "Not known"),
+]
+NETWORK_SIZES = [("1", "1 suspect"), ("2", "2"), ("3_5", "3 to 5"), ("6_10", "6 to 10")]
+NETWORK_SIZES.append(("11_plus", "11 or more"))
+IDENTIFICATION = [
+    (Person.IdentificationLevel.GROUP_ONE, "Group one: full name or initials"),
+    (Person.IdentificationLevel.GROUP_TWO, "Group two: a given name or alias only"),
+    (Person.IdentificationLevel.NO_BASIC_INFORMATION, "No basic information"),
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    def months(self) -> list[date]:
+        months, month = [], self.start.replace(day=1)
+        while month <= self.end:
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        return months
+
+
+class Median(Aggregate):
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def epoch_hours(later: str, earlier: str) -> Func:
+    return Func(
+        F(later) - F(earlier),
+        template="EXTRACT(EPOCH FROM %(expressions)s) / 3600.0",
+        output_field=FloatField(),
+    )
+
+
+def years_between(on, born) -> Func:
+    return Func(
+        on, born, template="CAST(date_part('year', age(%(expressions)s)) AS integer)",
+        output_field=IntegerField(),
+    )  # fmt: skip
+
+
+def counted_by(queryset: QuerySet, expression, *, distinct: str = "id") -> dict:
+    rows = queryset.annotate(key=expression).values("key")
+    rows = rows.annotate(n=Count(distinct, distinct=True))
+    return {row["key"]: row["n"] for row in rows.order_by()}
+
+
+def ethnicity_group_expression(field: str) -> When_:
+    return When_(
+        *[
+            WhenClause(**{f"{field}__startswith": letter}, then=Value(group))
+            for letter, group in ETHNICITY_GROUP.items()
+        ],
+        default=Value("unknown"),
+    )
+
+
+def identification_level_expression() -> When_:
+    named = ~Q(first_name="")
+    surnamed = ~Q(last_name="")
+    alias = Exists(PersonAlias.objects.filter(person=OuterRef("pk")).exclude(name=""))
+    return When_(
+        WhenClause((named & surnamed) | ~Q(initials=""), then=Value("group_one")),
+        WhenClause(named | surnamed | ~Q(known_as="") | Q(alias), then=Value("group_two")),
+        default=Value("no_basic_information"),
+    )
+
+
+def age_band_expression(age: str) -> When_:
+    return When_(
+        WhenClause(**{f"{age}__isnull": True}, then=Value("unknown")),
+        WhenClause(**{f"{age}__lt": 18}, then=Value("under_18")),
+        WhenClause(**{f"{age}__lt": 25}, then=Value("18_24")),
+        WhenClause(**{f"{age}__lt": 35}, then=Value("25_34")),
+        WhenClause(**{f"{age}__lt": 45}, then=Value("35_44")),
+        default=Value("45_plus"),
+    )
+
+
+def person_age_on(on) -> When_:
+    """Age on a date from the date of birth, else the estimated age (as Person.age_at)."""
+    return When_(
+        WhenClause(date_of_birth__isnull=False, then=years_between(on, F("date_of_birth"))),
+        WhenClause(
+            estimated_age__isnull=False,
+            age_estimated_on__isnull=False,
+            then=F("estimated_age") + years_between(on, F("age_estimated_on")),
+        ),
+        default=F("estimated_age"),
+        output_field=IntegerField(),
+    )
+
+
+# Populations -------------------------------------------------------------------------------
+
+
+def cases_in_scope(scope: DashboardScope) -> QuerySet[Case]:
+    return Case.objects.filter(owner_agency_id__in=scope.agency_ids, archived_at__isnull=True)
+
+
+def open_cases(scope: DashboardScope) -> QuerySet[Case]:
+    return cases_in_scope(scope).filter(status=Case.Status.OPEN)
+
+
+def cases_started(scope: DashboardScope, period: Period) -> QuerySet[Case]:
+    return (
+        cases_in_scope(scope)
+        .annotate(started=Coalesce("first_contact_date", TruncDate("created_at")))
+        .filter(started__range=(period.start, period.end))
+    )
+
+
+def concerns_in(scope: DashboardScope, period: Period) -> QuerySet[Concern]:
+    return Concern.objects.filter(
+        case__owner_agency_id__in=scope.agency_ids,
+        case__archived_at__isnull=True,
+        archived_at__isnull=True,
+        status=Concern.Status.SUBMITTED,
+        occurred_on__range=(period.start, period.end),
+    )
+
+
+def suspects_in(scope: DashboardScope, period: Period) -> QuerySet[Person]:
+    return (
+        Person.objects.filter(
+            owner_agency_id__in=scope.agency_ids,
+            kind=Person.Kind.SUSPECT,
+            archived_at__isnull=True,
+            merged_into__isnull=True,
+        )
+        .annotate(
+            known=Coalesce("first_known_date", TruncDate("created_at"), output_field=DateField())
+        )
+        .filter(known__range=(period.start, period.end))
+    )
+
+
+# Panels ------------------------------------------------------------------------------------
+
+
+def children_by_risk(scope: DashboardScope) -> Table:
+    counts = counted_by(open_cases(scope), F("risk_category"), distinct="child_id")
+    table = breakdown_table(
+        slug="children-by-risk",
+        title="Children with open cases, by risk category",
+        label="Risk category",
+        counts=[
+            ("4 – significant risk", counts.get(4, 0)),
+            ("3 – moderate risk", counts.get(3, 0)),
+            ("2 – at risk", counts.get(2, 0)),
+            ("1 – no apparent risk", counts.get(1, 0)),
+            ("Not yet assessed", counts.get(None, 0)),
+        ],
+        count_label="Children",
+        exact=scope.exact,
+        note="Open cases today, whatever the period. The category is the latest assessment's "
+        "final category, or the quick screening of a concern before any assessment.",
+    )
+    return with_bars(table)
+
+
+def monthly_trend(scope: DashboardScope, period: Period) -> Table:
+    concerns = counted_by(concerns_in(scope, period), TruncMonth("occurred_on"))
+    cases = counted_by(cases_started(scope, period), TruncMonth("started"))
+    months = period.months()
+    rows = [
+        [
+            f"{month:%B %Y}",
+            suppress(concerns.get(month, 0), exact=scope.exact),
+            suppress(cases.get(month, 0), exact=scope.exact),
+        ]
+        for month in months
+    ]
+    table = Table(
+        slug="trend",
+        title="New concerns and new cases each month",
+        columns=["Month", "Concerns logged", "New cases"],
+        rows=rows,
+        note="Concerns by the date they happened; cases by the first contact date.",
+    )
+    table.chart = line_chart_svg(
+        [f"{month:%b %y}" for month in months],
+        [("Concerns logged", [row[1] for row in rows]), ("New cases", [row[2] for row in rows])],
+        title=table.title,
+        chart_id=table.slug,
+    )
+    return table
+
+
+def missing_children(scope: DashboardScope, period: Period) -> Table:
+    episodes = MissingEpisode.objects.filter(
+        case__owner_agency_id__in=scope.agency_ids,
+        case__archived_at__isnull=True,
+        archived_at__isnull=True,
+        started_at__date__range=(period.start, period.end),
+    )
+    within = Q(
+        return_interview_completed_at__isnull=False,
+        ended_at__isnull=False,
+        return_interview_completed_at__lte=F("ended_at") + timedelta(hours=72),
+    )
+    figures = episodes.aggregate(
+        children=Count("case__child", distinct=True),
+        episodes=Count("id"),
+        returned=Count("id", filter=Q(ended_at__isnull=False)),
+        within=Count("id", filter=within),
+        reported=Count("id", filter=Q(reported_to_police=True)),
+    )
+    counts = [
+        ("Children reported missing or away", figures["children"]),
+        ("Missing episodes", figures["episodes"]),
+        ("Episodes reported to the police", figures["reported"]),
+        ("Episodes ended (child returned or found)", figures["returned"]),
+        ("Return interviews completed within 72 hours", figures["within"]),
+    ]
+    table = breakdown_table(
+        slug="missing",
+        title="Children missing from home or care",
+        label="Measure",
+        counts=counts,
+        exact=scope.exact,
+        total=False,
+        note="Episodes that started in the period. "
+        + f"Return interviews within 72 hours: {percentage(figures['within'], figures['returned'])}"
+        " of ended episodes.",
+    )
+    return table
+
+
+def living_situation(scope: DashboardScope) -> Table:
+    counts = counted_by(open_cases(scope), F("living_situation"), distinct="child_id")
+    moved = (
+        open_cases(scope)
+        .filter(moved_into_care_after_intervention=YesNoUnknown.YES)
+        .aggregate(n=Count("child_id", distinct=True))["n"]
+    )
+    table = breakdown_table(
+        slug="living-situation",
+        title="Children with open cases, by living situation",
+        label="Living situation",
+        counts=[(label, counts.get(value, 0)) for value, label in LivingSituation.choices],
+        count_label="Children",
+        exact=scope.exact,
+    )
+    shown = suppress(moved, exact=scope.exact)
+    table.note = (
+        "Moved into care after intervention: "
+        + ("fewer than 5" if shown is None else str(shown))
+        + " children."
+    )
+    return with_bars(table)
+
+
+def referrals(scope: DashboardScope, period: Period) -> list[Table]:
+    ids = scope.agency_ids
+    sent = Referral.objects.filter(
+        Q(from_agency_id__in=ids) | Q(to_agency_id__in=ids),
+        sent_at__date__range=(period.start, period.end),
+    )
+    by_state = counted_by(sent, F("status"))
+    states = breakdown_table(
+        slug="referrals-by-state",
+        title="Referrals sent in the period, by where they are now",
+        label="State",
+        counts=[(label, by_state.get(value, 0)) for value, label in Referral.Status.choices],
+        count_label="Referrals",
+        exact=scope.exact,
+        note="Referrals to or from the agencies chosen.",
+    )
+    times = sent.aggregate(
+        acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
+        acknowledged_in_time=Count(
+            "id", filter=Q(acknowledged_at__isnull=False, acknowledged_at__lte=F("acknowledge_due"))
+        ),
+        decided=Count("id", filter=Q(decided_at__isnull=False)),
+        decided_in_time=Count(
+            "id", filter=Q(decided_at__isnull=False, decided_at__lte=F("decision_due"))
+        ),
+    )
+    medians = {
+        "acknowledge": sent.filter(acknowledged_at__isnull=False).aggregate(
+            m=Median(epoch_hours("acknowledged_at", "sent_at"))
+        )["m"],
+        "decide": sent.filter(decided_at__isnull=False).aggregate(
+            m=Median(epoch_hours("decided_at", "sent_at"))
+        )["m"],
+    }
+    overdue_now = Referral.objects.filter(overdue_q(timezone.now()), to_agency_id__in=ids).count()
+    exact = scope.exact
+    timeliness = Table(
+        slug="referral-times",
+        title="Are referrals answered in time?",
+        columns=["Measure", "Referrals", "Within the deadline", "Median time (hours)"],
+        rows=[
+            [
+                "Acknowledged",
+                suppress(times["acknowledged"], exact=exact),
+                percentage(times["acknowledged_in_time"], times["acknowledged"]),
+                hours(medians["acknowledge"]),
+            ],
+            [
+                "Accepted or declined",
+                suppress(times["decided"], exact=exact),
+                percentage(times["decided_in_time"], times["decided"]),
+                hours(medians["decide"]),
+            ],
+            [
+                "Overdue now (received by the agencies chosen)",
+                suppress(overdue_now, exact=exact),
+                "",
+                "",
+            ],
+        ],
+        note="Times are from sending; the deadlines are the partnership's.",
+    )
+    return [with_bars(states), timeliness]
+
+
+def hours(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def reassessments(scope: DashboardScope) -> Table:
+    today = timezone.localdate()
+    cases = open_cases(scope)
+    overdue = cases_reassessment_overdue(cases, today=today).count()
+    never = (
+        cases.exclude(
+            Exists(
+                RiskAssessment.objects.filter(
+                    case=OuterRef("pk"), status=RiskAssessment.Status.COMPLETED
+                )
+            )
+        )
+        .values("id")
+        .count()
+    )
+    return breakdown_table(
+        slug="reassessments",
+        title="Risk assessments due",
+        label="Open cases",
+        counts=[
+            ("Reassessment overdue (more than 3 months since the last)", overdue),
+            ("Never fully assessed", never),
+        ],
+        count_label="Cases",
+        exact=scope.exact,
+        total=False,
+        note=f"Open cases today ({today:%-d %B %Y}).",
+    )
+
+
+def suspects(scope: DashboardScope, period: Period) -> list[Table]:
+    people = suspects_in(scope, period)
+    level = counted_by(people, identification_level_expression())
+    sex = counted_by(people, F("sex"))
+    aged = people.annotate(age=person_age_on(F("known")))
+    bands = counted_by(aged, age_band_expression("age"))
+    groups = counted_by(people, ethnicity_group_expression("ethnicity"))
+    exact = scope.exact
+    tables = [
+        breakdown_table(
+            slug="suspects-identification",
+            title="Suspects by how well they are identified",
+            label="Identification",
+            counts=[(label, level.get(value, 0)) for value, label in IDENTIFICATION],
+            count_label="Suspects",
+            exact=exact,
+            note="As the CEOP assessment counted them. Suspects first known in the period.",
+        ),
+        breakdown_table(
+            slug="suspects-sex",
+            title="Suspects by sex",
+            label="Sex",
+            counts=[(label, sex.get(value, 0)) for value, label in Sex.choices],
+            count_label="Suspects",
+            exact=exact,
+        ),
+        breakdown_table(
+            slug="suspects-age",
+            title="Suspects by age when first known",
+            label="Age",
+            counts=[(label, bands.get(value, 0)) for value, label in AGE_BANDS],
+            count_label="Suspects",
+            exact=exact,
+        ),
+        breakdown_table(
+            slug="suspects-ethnicity",
+            title="Suspects by ethnicity group (self-defined)",
+            label="Ethnicity group",
+            counts=[(label, groups.get(value, 0)) for value, label in ETHNICITY_GROUPS],
+            count_label="Suspects",
+            exact=exact,
+        ),
+    ]
+    return [with_bars(table) for table in tables]
+
+
+def networks(scope: DashboardScope) -> Table:
+    suspects_in_network = (
+        NetworkMember.objects.filter(network=OuterRef("pk"), person__kind=Person.Kind.SUSPECT)
+        .values("network")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    size = Coalesce(
+        Func(suspects_in_network, template="(%(expressions)s)", output_field=IntegerField()), 0
+    )
+    bucket = When_(
+        WhenClause(size__lte=1, then=Value("1")),
+        WhenClause(size=2, then=Value("2")),
+        WhenClause(size__lte=5, then=Value("3_5")),
+        WhenClause(size__lte=10, then=Value("6_10")),
+        default=Value("11_plus"),
+    )
+    counts = counted_by(
+        Network.objects.filter(owner_agency_id__in=scope.agency_ids, archived_at__isnull=True)
+        .annotate(size=size)
+        .filter(size__gte=1),
+        bucket,
+    )
+    return with_bars(
+        breakdown_table(
+            slug="networks",
+            title="Networks, by number of suspects",
+            label="Size",
+            counts=[(label, counts.get(value, 0)) for value, label in NETWORK_SIZES],
+            count_label="Networks",
+            exact=scope.exact,
+            note="Networks recorded today with at least one suspect, whatever the period.",
+        )
+    )
+
+
+def locations(scope: DashboardScope, period: Period) -> Table:
+    linked = ConcernLocation.objects.filter(
+        location=OuterRef("pk"), concern__in=concerns_in(scope, period)
+    )
+    counts = counted_by(
+        Location.objects.filter(
+            owner_agency_id__in=scope.agency_ids, archived_at__isnull=True
+        ).filter(Exists(linked)),
+        F("type"),
+    )
+    table = breakdown_table(
+        slug="locations",
+        title="Places named in concerns, by type",
+        label="Type of place",
+        counts=sorted(
+            [(label, counts.get(value, 0)) for value, label in LocationType.choices],
+            key=lambda row: -row[1],
+        ),
+        count_label="Places",
+        exact=scope.exact,
+        note="Each place counted once, if a concern in the period names it.",
+    )
+    return with_bars(table)
+
+
+def indicators_present(scope: DashboardScope, period: Period, limit: int = 10) -> Table:
+    """How often each warning sign was ticked in concerns and found present in completed
+    assessments in the period; the most frequent first."""
+    concerns = concerns_in(scope, period).values("id")
+    sql, params = concerns.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT code, COUNT(*) FROM {Concern._meta.db_table} AS c, "  # noqa: S608
+            "jsonb_array_elements_text(c.indicator_codes) AS code "
+            f"WHERE c.id IN ({sql}) GROUP BY code",
+            params,
+        )
+        in_concerns = dict(cursor.fetchall())
+    responses = AssessmentResponse.objects.filter(
+        assessment__case__owner_agency_id__in=scope.agency_ids,
+        assessment__case__archived_at__isnull=True,
+        assessment__status=RiskAssessment.Status.COMPLETED,
+        assessment__assessed_on__range=(period.start, period.end),
+        presence__in=[PRESENT, PRESENT_RECENT, PRESENT_EARLIER, PRESENT_BOTH],
+    )
+    in_assessments = {
+        row["indicator__code"]: row["n"]
+        for row in responses.values("indicator__code").annotate(n=Count("id")).order_by()
+    }
+    texts = dict(indicator_set_current().indicators.values_list("code", "text"))
+    codes = sorted(
+        set(in_concerns) | set(in_assessments),
+        key=lambda code: (-(in_concerns.get(code, 0) + in_assessments.get(code, 0)), code),
+    )[:limit]
+    exact = scope.exact
+    table = Table(
+        slug="indicators",
+        title="Warning signs most often present",
+        columns=["Warning sign", "Concerns", "Completed assessments"],
+        rows=[
+            [
+                f"{code} {texts.get(code, '')}".strip(),
+                suppress(in_concerns.get(code, 0), exact=exact),
+                suppress(in_assessments.get(code, 0), exact=exact),
+            ]
+            for code in codes
+        ],
+        note="From the partnership's indicator set (DCSF 2009 warning signs, SERAF-style).",
+    )
+    table.chart = bar_chart_svg(
+        [(row[0][:3], combined(row[1], row[2])) for row in table.rows],
+        title=table.title,
+        chart_id=table.slug,
+    )
+    return table
+
+
+def combined(*values: int | None) -> int | None:
+    return None if any(v is None for v in values) else sum(values)
+
+
+def with_bars(table: Table) -> Table:
+    """A bar chart of the table's first count column (without its total row)."""
+    rows = [row for row in table.rows if row[0] != "Total"]
+    table.chart = bar_chart_svg(
+        [(str(row[0]), row[1]) for row in rows], title=table.title, chart_id=table.slug
+    )
+    return table
+
+
+def dashboard_tables(scope: DashboardScope, period: Period) -> list[Table]:
+    return [table for producer in DASHBOARD_PANELS for table in producer(scope, period)]
+
+
+# Each producer gives the tables of one panel; a CSV download computes only its own panel.
+DASHBOARD_PANELS = [
+    lambda scope, period: [children_by_risk(scope)],
+    lambda scope, period: [monthly_trend(scope, period)],
+    lambda scope, period: [missing_children(scope, period)],
+    lambda scope, period: [living_situation(scope)],
+    referrals,
+    lambda scope, period: [reassessments(scope)],
+    suspects,
+    lambda scope, period: [networks(scope)],
+    lambda scope, period: [locations(scope, period)],
+    lambda scope, period: [indicators_present(scope, period)],
+]
+TABLE_PANELS = {
+    "children-by-risk": 0,
+    "trend": 1,
+    "missing": 2,
+    "living-situation": 3,
+    "referrals-by-state": 4,
+    "referral-times": 4,
+    "reassessments": 5,
+    "suspects-identification": 6,
+    "suspects-sex": 6,
+    "suspects-age": 6,
+    "suspects-ethnicity": 6,
+    "networks": 7,
+    "locations": 8,
+    "indicators": 9,
+}
+
+
+def table_by_slug(slug: str, scope: DashboardScope, period: Period) -> Table | None:
+    if slug in TABLE_PANELS:
+        tables = DASHBOARD_PANELS[TABLE_PANELS[slug]](scope, period)
+    elif slug == "quality-trend":
+        tables = [data_quality_trend(scope, period)]
+    elif slug in ("quality-children", "quality-suspects"):
+        tables = data_quality_by_agency(scope, period)
+    else:
+        return None
+    return next(table for table in tables if table.slug == slug)
+
+
+# Data quality ------------------------------------------------------------------------------
+
+CHILD_FIELDS = [
+    ("First contact date", Q(first_contact_date__isnull=True)),
+    ("Age", Q(child__date_of_birth__isnull=True, child__estimated_age__isnull=True)),
+    ("Sex", Q(child__sex__in=[Sex.UNKNOWN, ""])),
+    ("Ethnicity", Q(child__ethnicity__in=[Ethnicity.UNKNOWN, ""])),
+    ("Nationality", Q(child__nationality__in=["unknown", ""])),
+    ("Ever missing", Q(reported_missing=YesNoUnknown.UNKNOWN)),
+    ("Living situation", Q(living_situation=LivingSituation.UNKNOWN)),
+    ("School engagement", Q(school_engagement="unknown")),
+]
+SUSPECT_FIELDS = [
+    ("Age", Q(date_of_birth__isnull=True, estimated_age__isnull=True)),
+    ("Sex", Q(sex__in=[Sex.UNKNOWN, ""])),
+    ("Ethnicity", Q(ethnicity__in=[Ethnicity.UNKNOWN, ""])),
+    ("Nationality", Q(nationality__in=["unknown", ""])),
+    ("Identification", Q(level="no_basic_information")),
+]
+
+
+def _quality_rows(queryset, fields, *, key, labels: dict, exact: bool) -> list[list]:
+    aggregates = {f"f{i}": Count("id", filter=q) for i, (_, q) in enumerate(fields)}
+    rows = queryset.values(key).annotate(records=Count("id"), **aggregates).order_by()
+    found = {row[key]: row for row in rows}
+    totals = {name: sum(row[name] for row in found.values()) for name in ["records", *aggregates]}
+    result = []
+    for group, label in [*labels.items(), (None, "All")]:
+        row = totals if group is None else found.get(group)
+        if group is not None and row is None:
+            row = dict.fromkeys(totals, 0)
+        cells = [label, suppress(row["records"], exact=exact)]
+        for name in aggregates:
+            value = suppress(row[name], exact=exact)
+            cells.append(value if value is None else percentage(row[name], row["records"]))
+        result.append(cells)
+    return result
+
+
+def data_quality_by_agency(scope: DashboardScope, period: Period) -> list[Table]:
+    labels = {agency.pk: agency.name for agency in scope.agencies}
+    children = Table(
+        slug="quality-children",
+        title="Children: share of cases where each item is not known",
+        columns=["Agency", "Cases", *[name for name, _ in CHILD_FIELDS]],
+        rows=_quality_rows(
+            cases_started(scope, period),
+            CHILD_FIELDS,
+            key="owner_agency_id",
+            labels=labels,
+            exact=scope.exact,
+        ),
+        note="Cases whose first contact (or, if not known, recording) was in the period. "
+        "Ethnicity 'not stated' counts as recorded: the child was asked.",
+    )
+    suspect_rows = Table(
+        slug="quality-suspects",
+        title="Suspects: share where each item is not known",
+        columns=["Agency", "Suspects", *[name for name, _ in SUSPECT_FIELDS]],
+        rows=_quality_rows(
+            suspects_in(scope, period).annotate(level=identification_level_expression()),
+            SUSPECT_FIELDS,
+            key="owner_agency_id",
+            labels=labels,
+            exact=scope.exact,
+        ),
+        note="Identification: suspects with no name, initials or alias (the CEOP assessment "
+        "excluded 1,162 of 2,379 reported suspects for this).",
+    )
+    return [children, suspect_rows]
+
+
+def data_quality_trend(scope: DashboardScope, period: Period) -> Table:
+    """Per month, the share of all the items above that are not known, children and suspects."""
+    children = _monthly_unknown_share(
+        cases_started(scope, period).annotate(month=TruncMonth("started")), CHILD_FIELDS
+    )
+    people = _monthly_unknown_share(
+        suspects_in(scope, period)
+        .annotate(level=identification_level_expression())
+        .annotate(month=TruncMonth("known")),
+        SUSPECT_FIELDS,
+    )
+    months = period.months()
+    rows = []
+    for month in months:
+        row = [f"{month:%B %Y}"]
+        for figures in (children, people):
+            unknown, items = figures.get(month, (0, 0))
+            row.append(round(100 * unknown / items) if items else None)
+        rows.append(row)
+    table = Table(
+        slug="quality-trend",
+        title="Share of items not known, by month recorded",
+        columns=["Month", "Children (% not known)", "Suspects (% not known)"],
+        rows=[[r[0], "–" if r[1] is None else r[1], "–" if r[2] is None else r[2]] for r in rows],
+        note="All the items of the tables above together. A dash: nothing recorded that month.",
+    )
+    table.chart = line_chart_svg(
+        [f"{month:%b %y}" for month in months],
+        [("Children", [r[1] for r in rows]), ("Suspects", [r[2] for r in rows])],
+        title=table.title + " (per cent)",
+        chart_id=table.slug,
+    )
+    return table
+
+
+def _monthly_unknown_share(queryset, fields) -> dict[date, tuple[int, int]]:
+    aggregates = {f"f{i}": Count("id", filter=q) for i, (_, q) in enumerate(fields)}
+    rows = queryset.values("month").annotate(records=Count("id"), **aggregates).order_by()
+    return {
+        row["month"]: (sum(row[name] for name in aggregates), row["records"] * len(fields))
+        for row in rows
+    }
+
+
+def records_to_fix(*, user, scope: DashboardScope, agency_ids: list[int], limit: int = 25):
+    """Open cases the user may edit, with the most unknown items first. Goes through the
+    access rule like any list of records."""
+    unknown = sum(
+        (When_(WhenClause(q, then=1), default=0) for _, q in CHILD_FIELDS),
+        start=Value(0),
+    )
+    cases = visible(user, open_cases(scope)).filter(owner_agency_id__in=agency_ids)
+    return (
+        cases.annotate(unknown=unknown)
+        .filter(unknown__gt=0)
+        .select_related("child", "owner_agency")
+        .order_by("-unknown", "created_at")[:limit]
+    )
+
+
+def unknown_items(case: Case) -> list[str]:
+    """Names of the items not known on a case (for the list of records to fix)."""
+    child = case.child
+    checks = {
+        "First contact date": case.first_contact_date is None,
+        "Age": child.date_of_birth is None and child.estimated_age is None,
+        "Sex": child.sex in (Sex.UNKNOWN, ""),
+        "Ethnicity": child.ethnicity in (Ethnicity.UNKNOWN, ""),
+        "Nationality": child.nationality in ("unknown", ""),
+        "Ever missing": case.reported_missing == YesNoUnknown.UNKNOWN,
+        "Living situation": case.living_situation == LivingSituation.UNKNOWN,
+        "School engagement": case.school_engagement == "unknown",
+    }
+    return [name for name, missing in checks.items() if missing]
