@@ -65,8 +65,9 @@ def world():
     agency of another partnership whose records must never count."""
     rng = random.Random(2011)
     partnership = PartnershipFactory()
-    ours, theirs = AgencyFactory(partnerships=[partnership]), AgencyFactory(
-        partnerships=[partnership]
+    ours, theirs = (
+        AgencyFactory(partnerships=[partnership]),
+        AgencyFactory(partnerships=[partnership]),
     )
     elsewhere = AgencyFactory()
     current = IndicatorSet.objects.get(is_current=True)
