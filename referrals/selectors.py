@@ -13,8 +13,9 @@ S = Referral.Status
 
 def referrals_visible(*, user) -> QuerySet[Referral]:
     agency_ids = [m.agency_id for m in record_agencies(user)]
+    # A draft is the referrer's until it is sent: the receiving agency must not read it.
     return Referral.objects.filter(
-        Q(from_agency_id__in=agency_ids) | Q(to_agency_id__in=agency_ids)
+        Q(from_agency_id__in=agency_ids) | (Q(to_agency_id__in=agency_ids) & ~Q(status=S.DRAFT))
     ).select_related("case__child", "from_agency", "to_agency")
 
 

@@ -275,3 +275,19 @@ def test_an_administrator_sets_the_partnerships_deadlines(client, world):
     referral = send_referral(Client(), world)
     assert referral.acknowledge_due - referral.sent_at == timedelta(minutes=60)
     assert referral.decision_due == add_working_days(referral.sent_at, 4)
+
+
+def test_a_draft_referral_is_not_readable_by_the_receiving_agency_until_sent(client, world):
+    sign_in(client, world["worker"])
+    data = {**REFERRAL, "to_agency": str(world["social_care"].public_id)}
+    del data["send"]
+    assert client.post(f"/cases/{world['case'].public_id}/referrals/new/", data).status_code == 302
+    draft = Referral.objects.get()
+    assert draft.status == "draft"
+    receiver = Client()
+    sign_in(receiver, world["lead"])
+    assert receiver.get(f"/referrals/{draft.public_id}/").status_code == 404
+    assert world["case"].child.last_name not in receiver.get("/referrals/").content.decode()
+
+    assert client.post(f"/referrals/{draft.public_id}/send/").status_code == 302
+    assert receiver.get(f"/referrals/{draft.public_id}/").status_code == 200
