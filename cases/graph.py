@@ -30,6 +30,9 @@ from cases.models import (
 ENTITY_LABELS = {"vehicle": "Vehicle", "phone": "Phone", "address": "Address", "location": "Place"}
 
 
+RESTRICTED_LINK = "restricted link"
+
+
 def person_key(pk: int) -> str:
     return f"person:{pk}"
 
@@ -50,11 +53,17 @@ def link_graph(user) -> nx.Graph:
             graph.add_node(key, kind="person", restricted=pk not in visible_ids, pk=pk)
         return key
 
-    links = Association.objects.filter(
+    # A link another agency recorded and has not shared shows that it exists (as the design's
+    # restricted entries do), never what it is.
+    touching = Association.objects.filter(
         Q(from_person_id__in=visible_ids) | Q(to_person_id__in=visible_ids)
-    ).values_list("from_person_id", "to_person_id", "relationship")
-    for a, b, relationship in links:
-        graph.add_edge(add_person(a), add_person(b), label=relationship.replace("_", " "))
+    )
+    seen_links = set(visible(user, touching).values_list("id", flat=True))
+    for pk, a, b, relationship in touching.values_list(
+        "id", "from_person_id", "to_person_id", "relationship"
+    ):
+        label = relationship.replace("_", " ") if pk in seen_links else RESTRICTED_LINK
+        graph.add_edge(add_person(a), add_person(b), label=label)
 
     contacts = PersonContact.objects.filter(
         person_id__in=visible_ids, type__in=["phone", "vehicle", "address"]

@@ -117,6 +117,9 @@ def test_another_agency_sees_the_shared_child_and_the_suspects_only_as_restricte
     assert f"Restricted: held by {world['police'].name}" in page
     for name in ("Abel", "Boris", "Cyril", "KX11"):
         assert name not in page  # nor anything recorded about the restricted suspects
+    # The police's link to the suspect exists for them, but what it is stays with the police.
+    assert "perceived boyfriend" not in page
+    assert "restricted link" in page
 
 
 def test_linking_two_people_through_the_form(client, world):
