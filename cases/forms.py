@@ -57,17 +57,18 @@ class PersonIdentityForm(GovUKForm):
         not_in_future(value, "date of birth")
         return value
 
-    def refuse_adults(self, cleaned: dict) -> None:
-        born = cleaned.get("date_of_birth")
-        if (
-            born
-            and age_on(born, timezone.localdate()) >= 18
-            and not self.errors.get("date_of_birth")
-        ):
+    def refuse_adults(self, *, on: date) -> bool:
+        """Whether the person was under 18 `on` the date of first contact; if not, the date of
+        birth field says so. Call after is_valid()."""
+        born = self.cleaned_data.get("date_of_birth")
+        if born and age_on(born, on) >= 18 and not self.errors.get("date_of_birth"):
             self.add_error(
                 "date_of_birth",
-                "The date of birth makes this person 18 or over: this service records children",
+                f"The date of birth makes the child 18 or over on {on:%-d %B %Y}: "
+                "a child must be under 18 at first contact",
             )
+            return False
+        return True
 
 
 class ChildForm(PersonIdentityForm):
@@ -108,7 +109,6 @@ class ChildForm(PersonIdentityForm):
                 "first_name",
                 "Enter at least a first name, a last name or a name the child is known as",
             )
-        self.refuse_adults(cleaned)
         return cleaned
 
 
@@ -325,12 +325,6 @@ class PersonForm(PersonIdentityForm):
             self.fields["estimated_age"] = copy.deepcopy(ChildForm.base_fields["estimated_age"])
             self.govuk_style()
             del self.fields["first_known_date"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.kind == "child":
-            self.refuse_adults(cleaned)
-        return cleaned
 
 
 DETAIL_KINDS = [

@@ -93,6 +93,9 @@ class Person(AgencyOwnedModel):
             return self.IdentificationLevel.GROUP_TWO
         return self.IdentificationLevel.NO_BASIC_INFORMATION
 
+    def get_identification_level_display(self) -> str:
+        return self.IdentificationLevel(self.identification_level).label
+
     def age_at(self, on: date) -> int | None:
         if self.date_of_birth:
             return age_on(self.date_of_birth, on)

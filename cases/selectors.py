@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from agencies.access import visible
@@ -274,3 +275,12 @@ def person_details(person: Person) -> dict[str, list]:
         "identifiers": list(PersonIdentifier.objects.filter(person=person)),
         "contacts": list(PersonContact.objects.filter(person=person)),
     }
+
+
+def first_contact_of(child: Person) -> date:
+    """The day the child first came to an agency's attention: the earliest first contact date
+    of their cases, or the day the earliest case was recorded, or today for a child with none."""
+    earliest = child.cases.aggregate(
+        first=Min(Coalesce("first_contact_date", TruncDate("created_at")))
+    )["first"]
+    return earliest or timezone.localdate()

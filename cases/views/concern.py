@@ -89,9 +89,10 @@ def concern_new_child(request: HttpRequest) -> HttpResponse:
         suspects = add_suspect_row(request, "suspect")
         context["suspects"] = suspects
         return render(request, "cases/concern_form.html", context)
-    if request.method != "POST" or not all(
+    valid = request.method == "POST" and all(
         [child_form.is_valid(), form.is_valid(), suspects.is_valid()]
-    ):
+    )
+    if not valid or not child_form.refuse_adults(on=form.cleaned_data["occurred_on"]):
         return render(request, "cases/concern_form.html", context)
 
     query = child_query(child_form)

@@ -83,7 +83,11 @@ def person_edit(request: HttpRequest, public_id) -> HttpResponse:
     form = PersonForm(
         data=request.POST if request.method == "POST" else None, initial=initial, kind=person.kind
     )
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (person.kind != "child" or form.refuse_adults(on=selectors.first_contact_of(person)))
+    ):
         changes = {k: v for k, v in form.cleaned_data.items() if v != initial.get(k)}
         services.person_update(person=person, changes=changes, by=request.user)
         messages.success(request, "Details saved")

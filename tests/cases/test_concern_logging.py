@@ -58,7 +58,7 @@ def test_a_concern_about_a_new_child_records_everything_and_shows_what_to_do(cli
         ),
         (
             {"child-date_of_birth": (TODAY - timedelta(days=19 * 365)).isoformat()},
-            "The date of birth makes this person 18 or over",
+            "a child must be under 18 at first contact",
         ),
         ({"child-date_of_birth": "2010-02-31"}, "Enter the date of birth as a real date"),
         (

@@ -22,13 +22,17 @@ pytestmark = pytest.mark.django_db
         ({}, "no_basic_information"),
     ],
 )
-def test_suspects_show_their_identification_level(worker, fields, level):
+def test_suspects_show_their_identification_level(client, worker, fields, level):
     suspect = services.person_create(
         data=services.PersonData(kind="suspect", **fields),
         owner_agency=worker.memberships.get().agency,
         by=worker,
     )
     assert suspect.identification_level == level
+    sign_in(client, worker)
+    page = client.get(f"/people/{suspect.public_id}/").content.decode()
+    label = Person.IdentificationLevel(level).label
+    assert f'data-testid="identification-level">{label}</strong>' in page
 
 
 def test_a_missing_episode_is_recorded_and_appears_in_the_chronology(client, worker):
@@ -226,3 +230,45 @@ def test_a_case_is_flagged_group_based_when_two_suspects_are_linked(client, work
         "Group-based: two or more suspects linked"
         in client.get(f"/cases/{case.public_id}/").content.decode()
     )
+
+
+def test_a_child_is_judged_under_18_at_first_contact_not_today(client, worker):
+    """A concern of years ago about someone now grown up is recorded, and their record can
+    still be corrected; a concern about someone already 18 at the time is refused."""
+    sign_in(client, worker)
+    today = date.today()
+    born = today.replace(year=today.year - 20)
+    historic = concern_post(
+        **{
+            "child-date_of_birth": born.isoformat(),
+            "concern-occurred_on": born.replace(year=born.year + 15).isoformat(),
+        }
+    )
+    assert client.post("/concerns/new/", historic).status_code == 302
+    child = Case.objects.get().child
+
+    response = client.post(
+        f"/people/{child.public_id}/edit/",
+        {
+            "first_name": child.first_name,
+            "last_name": "Corrected",
+            "date_of_birth": born.isoformat(),
+            "sex": "female",
+            "ethnicity": "W1",
+            "nationality": "GB",
+        },
+    )
+    assert response.status_code == 302
+    child.refresh_from_db()
+    assert child.last_name == "Corrected"
+
+    too_old = concern_post(
+        **{
+            "child-first_name": "Another",
+            "child-date_of_birth": born.isoformat(),
+            "concern-occurred_on": born.replace(year=born.year + 18).isoformat(),
+        }
+    )
+    page = client.post("/concerns/new/", too_old).content.decode()
+    assert "18 or over on" in page
+    assert Case.objects.count() == 1
