@@ -131,3 +131,8 @@ class AssessmentResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator.code}: {self.presence}"
+
+    def get_presence_display(self) -> str:
+        from indicators.scoring import PRESENCE_LABELS  # scoring reads these models
+
+        return PRESENCE_LABELS.get(self.presence, self.presence)

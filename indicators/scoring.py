@@ -31,6 +31,7 @@ SECTION_RESPONSES = {
     ],
 }
 POSITIVE = {PRESENT, PRESENT_RECENT}
+PRESENCE_LABELS = {code: label for answers in SECTION_RESPONSES.values() for code, label in answers}
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,12 @@ def band_for(indicator_set: IndicatorSet, score: int) -> dict:
 
 
 def band_of_category(indicator_set: IndicatorSet, category: int) -> dict:
-    return next(band for band in indicator_set.bands if band["category"] == category)
+    """The band of a category; a category the set does not have gets a plain label rather
+    than an error (a case scored with another version)."""
+    return next(
+        (band for band in indicator_set.bands if band["category"] == category),
+        {"category": category, "label": f"Category {category}", "action": ""},
+    )
 
 
 def score_responses(

@@ -253,6 +253,8 @@ def assessment_sign_off(*, assessment: RiskAssessment, approve: bool, reason: st
     to the assessor as a draft, with the reason in its history."""
     if assessment.status != RiskAssessment.Status.AWAITING_SIGN_OFF:
         raise ValueError("This assessment is not waiting for a sign-off")
+    if by.pk in (assessment.created_by_id, assessment.modified_by_id):
+        raise ValueError("You lowered this category yourself: another supervisor must sign it off")
     assessment._history_user = by
     assessment._change_reason = reason
     if approve:

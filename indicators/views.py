@@ -161,12 +161,16 @@ def assessment_sign_off(request: HttpRequest, public_id) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("indicators:assessment-detail", public_id=assessment.public_id)
-    services.assessment_sign_off(
-        assessment=assessment,
-        approve=form.cleaned_data["decision"] == "approve",
-        reason=form.cleaned_data["reason"],
-        by=request.user,
-    )
+    try:
+        services.assessment_sign_off(
+            assessment=assessment,
+            approve=form.cleaned_data["decision"] == "approve",
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+    except ValueError as refusal:
+        messages.error(request, str(refusal))
+        return redirect("indicators:assessment-detail", public_id=assessment.public_id)
     messages.success(request, "Your decision has been recorded")
     return redirect("indicators:assessment-detail", public_id=assessment.public_id)
 

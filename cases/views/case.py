@@ -62,11 +62,10 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
     linked = selectors.linked_people(user=request.user, child=case.child)
     completed = list(assessments_completed(case=case))
     trend = [(a.assessed_on, a.final_category) for a in completed]
-    risk_band = (
-        band_of_category(indicator_set_current(), case.risk_category)
-        if case.risk_category
-        else None
-    )
+    # The category's wording comes from the set it was scored with, so loading a new version
+    # of the indicator set never relabels (or breaks) an existing case.
+    scored_with = completed[-1].indicator_set if completed else indicator_set_current()
+    risk_band = band_of_category(scored_with, case.risk_category) if case.risk_category else None
     return render(
         request,
         "cases/case_detail.html",

@@ -225,3 +225,29 @@ def test_supervisors_see_overdue_reassessments(client, case, django_assert_max_n
         page = client.get("/assessments/overdue/").content.decode()
     assert str(case.public_id) in page
     assert str(on_time.public_id) not in page
+
+
+def test_the_assessor_cannot_sign_off_their_own_lowered_category(client, case):
+    supervisor = member(Role.SUPERVISOR, case.owner_agency)
+    sign_in(client, supervisor)
+    client.post(
+        f"/cases/{case.public_id}/assessments/new/",
+        {
+            **answers(S01="recent", S02="recent", M01="present", V01="not_known"),
+            "judgement": "lower",
+            "judged_category": "2",
+            "judgement_reason": "Now placed out of area with family",
+        },
+    )
+    assessment = RiskAssessment.objects.get()
+    response = client.post(
+        f"/assessments/{assessment.public_id}/sign-off/",
+        {"decision": "approve", "reason": "Agreed"},
+        follow=True,
+    )
+    assert "another supervisor must sign it off" in response.content.decode()
+    assessment.refresh_from_db()
+    assert assessment.status == "awaiting_sign_off"
+    page = response.content.decode()
+    assert "In the past 6 months" in page
+    assert "Not known" in page
