@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from django.contrib.postgres.search import SearchVector
 from django.db import transaction
-from django.db.models import TextField, Value
+from django.db.models import Q, TextField, Value
 from django.utils import timezone
 
 from agencies.access import record_share, record_unshare
@@ -446,11 +446,36 @@ def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) 
         row.person = survivor
         _stamp(row, by, f"Merged from {duplicate.public_id}")
         row.save()
+    between = Q(from_person=survivor, to_person=duplicate) | Q(
+        from_person=duplicate, to_person=survivor
+    )
+    for row in Association.objects.filter(between, archived_at__isnull=True):
+        # A link between two records of one person would link the person to themself.
+        row.archived_at, row.archived_by = timezone.now(), by
+        row.archived_reason = f"Both ends merged into {survivor.public_id}"
+        _stamp(row, by, row.archived_reason)
+        row.save()
     for field_name in ("from_person", "to_person"):
-        for row in Association.objects.filter(**{field_name: duplicate}):
+        for row in Association.objects.filter(**{field_name: duplicate}).exclude(between):
             setattr(row, field_name, survivor)
             _stamp(row, by, f"Merged from {duplicate.public_id}")
             row.save()
+    already_in = set(survivor.network_memberships.values_list("network_id", flat=True))
+    # Where both were members of one network the survivor's membership stays and the
+    # duplicate's stays with the archived duplicate, so neither role is lost.
+    for row in NetworkMember.objects.filter(person=duplicate).exclude(network_id__in=already_in):
+        row.person = survivor
+        _stamp(row, by, f"Merged from {duplicate.public_id}")
+        row.save()
+    for agency in Agency.objects.filter(group__in=duplicate.grants.values("group")).exclude(
+        pk=survivor.owner_agency_id
+    ):
+        record_share(
+            record=survivor,
+            agency=agency,
+            reason=f"Carried over from the merged record {duplicate.public_id}",
+            by=by,
+        )
     _stamp(survivor, by, f"Merged with {duplicate.public_id}: {reason}")
     survivor.save()
     duplicate.merged_into = survivor

@@ -2,12 +2,13 @@ from datetime import date, timedelta
 
 import pytest
 
+from agencies.access import record_share, visible
 from agencies.models import Role
 from cases import services
-from cases.models import Case, MissingEpisode, Person
+from cases.models import Association, Case, MissingEpisode, Network, NetworkMember, Person
 from tests.cases.conftest import concern_post
 from tests.conftest import sign_in
-from tests.factories import CaseFactory, member
+from tests.factories import AgencyFactory, CaseFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -272,3 +273,36 @@ def test_a_child_is_judged_under_18_at_first_contact_not_today(client, worker):
     page = client.post("/concerns/new/", too_old).content.decode()
     assert "18 or over on" in page
     assert Case.objects.count() == 1
+
+
+def test_merging_keeps_network_roles_shares_and_drops_only_the_link_between_the_two(worker):
+    agency = worker.memberships.get().agency
+    partner = AgencyFactory(partnerships=list(agency.partnerships.all()))
+    survivor, duplicate, suspect = (
+        services.person_create(
+            data=services.PersonData(kind="child", first_name=name, last_name="Moss"),
+            owner_agency=agency,
+            by=worker,
+        )
+        for name in ("Kayleigh", "Kaylee", "Jordan")
+    )
+    link = {"owner_agency": agency, "by": worker}
+    services.association_create(
+        from_person=survivor, to_person=duplicate, relationship="associate", **link
+    )
+    other_link = services.association_create(
+        from_person=duplicate, to_person=suspect, relationship="introduced_by", **link
+    )
+    network = Network.objects.create(owner_agency=agency, name="Park group")
+    NetworkMember.objects.create(network=network, person=duplicate, role="victim")
+    record_share(record=duplicate, agency=partner, reason="Strategy meeting", by=worker)
+
+    services.person_merge(survivor=survivor, duplicate=duplicate, reason="Same child", by=worker)
+
+    other_link.refresh_from_db()
+    assert other_link.from_person == survivor
+    self_link = Association.objects.get(to_person=duplicate)
+    assert self_link.archived_at is not None  # kept, with the reason, not deleted
+    assert network.members.get().person == survivor
+    partner_user = member(Role.FRONTLINE, partner)
+    assert visible(partner_user, Person.objects.filter(pk=survivor.pk)).exists()
