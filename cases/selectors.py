@@ -22,6 +22,7 @@ from cases.models import (
     Person,
     PersonContact,
     PersonIdentifier,
+    age_on,
 )
 
 
@@ -38,6 +39,19 @@ def people_visible(*, user: User) -> QuerySet[Person]:
 def concerns_visible(*, user: User) -> QuerySet[Concern]:
     """Concerns follow their case."""
     return Concern.objects.filter(case__in=visible(user, Case.objects.all()))
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def _estimated_age_near(age: int) -> Q:
+    """People with no date of birth whose estimated age is within a year of `age` (an
+    estimate is rarely exact, and it ages from the day it was made)."""
+    return Q(date_of_birth__isnull=True, estimated_age__range=(max(0, age - 1), age + 1))
 
 
 @dataclass(frozen=True)
@@ -59,8 +73,16 @@ def person_search(*, user: User, criteria: dict) -> list[SearchResult]:
         vehicles=[criteria["vehicle"]] if criteria.get("vehicle") else [],
     )
     filters = Q()
+    today = timezone.localdate()
     if criteria.get("date_of_birth"):
-        filters &= Q(date_of_birth=criteria["date_of_birth"]) | Q(date_of_birth__isnull=True)
+        born = criteria["date_of_birth"]
+        filters &= Q(date_of_birth=born) | _estimated_age_near(age_on(born, today))
+    if criteria.get("age") is not None:
+        age = criteria["age"]
+        filters &= Q(
+            date_of_birth__gt=years_before(today, age + 1),
+            date_of_birth__lte=years_before(today, age),
+        ) | _estimated_age_near(age)
     if criteria.get("postcode_district"):
         filters &= Q(contacts__postcode_district=criteria["postcode_district"])
     if criteria.get("reference"):

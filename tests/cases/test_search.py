@@ -86,3 +86,24 @@ def test_an_empty_search_says_what_to_enter(client, worker):
 def test_a_user_of_an_unrelated_agency_finds_nobody(client, people):
     sign_in(client, member(Role.FRONTLINE, AgencyFactory()))
     assert "0 people found" in search(client, name="John Smith")
+
+
+def test_a_search_by_age_or_date_of_birth_finds_only_people_of_that_age(client, worker, people):
+    own = worker.memberships.get().agency
+    today = date.today()
+    child(own, worker, first_name="Ellis", last_name="Grey", estimated_age=9)
+    child(own, worker, first_name="Robin", last_name="Ash", estimated_age=14)
+    john_age = today.year - 2010 - ((today.month, today.day) < (4, 12))
+    sign_in(client, worker)
+
+    by_age = search(client, age=str(john_age))
+    assert "John Smith" in by_age
+    jane_age = today.year - 2011  # born on 1 January
+    assert ("Jane Doe" in by_age) == (jane_age == john_age)
+    assert "Ellis Grey" not in by_age
+
+    by_birth = search(client, date_of_birth="2010-04-12")
+    assert "John Smith" in by_birth
+    assert "Jane Doe" not in by_birth
+    assert "Ellis Grey" not in by_birth
+    assert ("Robin Ash" in by_birth) == (abs(14 - john_age) <= 1)
