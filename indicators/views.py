@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -107,13 +109,25 @@ def assessment_edit(request: HttpRequest, public_id) -> HttpResponse:
     return _form_page(request, case=assessment.case, form=form, assessment=assessment)
 
 
+def _is_uuid(value: str | None) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 @require_POST
 def assessment_preview(request: HttpRequest, public_id) -> HttpResponse:
     """The score panel for the answers so far (htmx swaps it in as the assessor works)."""
     case = case_for(request, public_id, Capability.EDIT_RECORDS)
-    form = AssessmentForm(
-        data=request.POST, indicator_set=selectors.indicator_set_current(), child=case.child
-    )
+    # A draft is scored with the version it was started with, which the form names.
+    indicator_set = (
+        IndicatorSet.objects.filter(public_id=request.POST.get("indicator_set")).first()
+        if _is_uuid(request.POST.get("indicator_set"))
+        else None
+    ) or selectors.indicator_set_current()
+    form = AssessmentForm(data=request.POST, indicator_set=indicator_set, child=case.child)
     form.is_valid()
     return render(
         request,

@@ -251,3 +251,24 @@ def test_the_assessor_cannot_sign_off_their_own_lowered_category(client, case):
     page = response.content.decode()
     assert "In the past 6 months" in page
     assert "Not known" in page
+
+
+def test_a_draft_started_on_one_version_is_previewed_with_that_version(client, case, worker):
+    draft = answers(S01="recent", V01="present", V02="present", M01="present")
+    del draft["complete"]
+    client.post(f"/cases/{case.public_id}/assessments/new/", draft)
+    assessment = RiskAssessment.objects.get()
+    version_one = assessment.indicator_set
+    data = shipped_set_data()
+    data["version"] = 2
+    data["bands"] = [{**band, "min_score": band["min_score"] * 2} for band in data["bands"]]
+    call_command("load_indicator_set", write_json(data))
+
+    form = client.get(f"/assessments/{assessment.public_id}/edit/").content.decode()
+    assert f'name="indicator_set" value="{version_one.public_id}"' in form
+    preview = client.post(
+        f"/cases/{case.public_id}/assessments/preview/",
+        {**draft, "indicator_set": str(version_one.public_id)},
+    ).content.decode()
+    # Score 8: category 2 in version 1; version 2's doubled bands would make it category 1.
+    assert 'data-testid="scored-category">2' in preview
