@@ -266,6 +266,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "core.tasks.worker_heartbeat", "schedule": 60.0},
     "referral-deadlines": {"task": "referrals.tasks.referral_deadlines_check", "schedule": 300.0},
+    "task-emails-resend": {"task": "core.tasks.task_emails_resend", "schedule": 600.0},
 }
 
 # Logs carry no personal data: identifiers only, never names or free text.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -71,3 +71,18 @@ def task_email_deliver(*, task_id: int) -> bool:
         task.emailed_at = timezone.now()
         task.save(update_fields=["emailed_at"])
     return True
+
+
+def task_emails_unsent(*, now: datetime | None = None) -> list[int]:
+    """Tasks whose e-mail has not gone after its own retries had their chance (a broker that
+    was down when the task was made, or a mail server down for longer than the back-off), up
+    to three days old: after that the in-app task list is the reminder."""
+    now = now or timezone.now()
+    return list(
+        Task.objects.filter(
+            status=Task.Status.OPEN,
+            emailed_at__isnull=True,
+            created_at__lt=now - timedelta(minutes=10),
+            created_at__gte=now - timedelta(days=3),
+        ).values_list("pk", flat=True)
+    )

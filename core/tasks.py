@@ -6,7 +6,7 @@ import socket
 
 from celery import shared_task
 
-from core.services import task_email_deliver, worker_heartbeat_record
+from core.services import task_email_deliver, task_emails_unsent, worker_heartbeat_record
 
 
 @shared_task(time_limit=30, soft_time_limit=20, ignore_result=True)
@@ -29,3 +29,11 @@ def task_email_send(self, task_id: int) -> None:
     """E-mail the people a task is for. Retried with back-off if the mail server fails; the
     workflow that made the task has already committed and never waits for this."""
     task_email_deliver(task_id=task_id)
+
+
+@shared_task(time_limit=300, soft_time_limit=240, ignore_result=True)
+def task_emails_resend() -> None:
+    """Scheduled by beat: enqueue again every e-mail still unsent. Sending is idempotent
+    (`emailed_at` under a row lock), so a task e-mailed meanwhile is not sent twice."""
+    for task_id in task_emails_unsent():
+        task_email_send.delay(task_id)
