@@ -155,6 +155,7 @@ def assessment_detail(request: HttpRequest, public_id) -> HttpResponse:
             "responses": responses,
             "final_band": final_band,
             "may_sign_off": may_sign_off,
+            "may_refer": access.can(request.user, Capability.EDIT_RECORDS, assessment.case),
             "may_edit": assessment.status == RiskAssessment.Status.DRAFT
             and access.can(request.user, Capability.EDIT_RECORDS, assessment.case),
             "sign_off_form": SignOffForm(),

@@ -47,6 +47,7 @@ def test_a_concern_about_a_new_child_records_everything_and_shows_what_to_do(cli
     assert "Provisional category 3: moderate risk" in page
     assert "Refer to children&#x27;s social care" in page
     assert "A full risk assessment is needed" in page
+    assert f'href="/cases/{case.public_id}/referrals/new/" data-testid="refer-link"' in page
 
 
 @pytest.mark.parametrize(

@@ -272,3 +272,14 @@ def test_a_draft_started_on_one_version_is_previewed_with_that_version(client, c
     ).content.decode()
     # Score 8: category 2 in version 1; version 2's doubled bands would make it category 1.
     assert 'data-testid="scored-category">2' in preview
+
+
+def test_a_recommended_referral_links_to_the_referral_form(client, case, worker):
+    client.post(
+        f"/cases/{case.public_id}/assessments/new/",
+        answers(S01="recent", S02="recent", M01="present"),
+    )
+    assessment = RiskAssessment.objects.get()
+    assert assessment.final_category == 3
+    page = client.get(f"/assessments/{assessment.public_id}/").content.decode()
+    assert f'href="/cases/{case.public_id}/referrals/new/" data-testid="refer-link"' in page
