@@ -28,9 +28,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Value,
+    When,
 )
-from django.db.models import Case as When_
-from django.db.models import When as WhenClause
+from django.db.models import Case as SqlCase
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -121,43 +121,43 @@ def counted_by(queryset: QuerySet, expression, *, distinct: str = "id") -> dict:
     return {row["key"]: row["n"] for row in rows.order_by()}
 
 
-def ethnicity_group_expression(field: str) -> When_:
-    return When_(
+def ethnicity_group_expression(field: str) -> SqlCase:
+    return SqlCase(
         *[
-            WhenClause(**{f"{field}__startswith": letter}, then=Value(group))
+            When(**{f"{field}__startswith": letter}, then=Value(group))
             for letter, group in ETHNICITY_GROUP.items()
         ],
         default=Value("unknown"),
     )
 
 
-def identification_level_expression() -> When_:
+def identification_level_expression() -> SqlCase:
     named = ~Q(first_name="")
     surnamed = ~Q(last_name="")
     alias = Exists(PersonAlias.objects.filter(person=OuterRef("pk")).exclude(name=""))
-    return When_(
-        WhenClause((named & surnamed) | ~Q(initials=""), then=Value("group_one")),
-        WhenClause(named | surnamed | ~Q(known_as="") | Q(alias), then=Value("group_two")),
+    return SqlCase(
+        When((named & surnamed) | ~Q(initials=""), then=Value("group_one")),
+        When(named | surnamed | ~Q(known_as="") | Q(alias), then=Value("group_two")),
         default=Value("no_basic_information"),
     )
 
 
-def age_band_expression(age: str) -> When_:
-    return When_(
-        WhenClause(**{f"{age}__isnull": True}, then=Value("unknown")),
-        WhenClause(**{f"{age}__lt": 18}, then=Value("under_18")),
-        WhenClause(**{f"{age}__lt": 25}, then=Value("18_24")),
-        WhenClause(**{f"{age}__lt": 35}, then=Value("25_34")),
-        WhenClause(**{f"{age}__lt": 45}, then=Value("35_44")),
+def age_band_expression(age: str) -> SqlCase:
+    return SqlCase(
+        When(**{f"{age}__isnull": True}, then=Value("unknown")),
+        When(**{f"{age}__lt": 18}, then=Value("under_18")),
+        When(**{f"{age}__lt": 25}, then=Value("18_24")),
+        When(**{f"{age}__lt": 35}, then=Value("25_34")),
+        When(**{f"{age}__lt": 45}, then=Value("35_44")),
         default=Value("45_plus"),
     )
 
 
-def person_age_on(on) -> When_:
+def person_age_on(on) -> SqlCase:
     """Age on a date from the date of birth, else the estimated age (as Person.age_at)."""
-    return When_(
-        WhenClause(date_of_birth__isnull=False, then=years_between(on, F("date_of_birth"))),
-        WhenClause(
+    return SqlCase(
+        When(date_of_birth__isnull=False, then=years_between(on, F("date_of_birth"))),
+        When(
             estimated_age__isnull=False,
             age_estimated_on__isnull=False,
             then=F("estimated_age") + years_between(on, F("age_estimated_on")),
@@ -433,41 +433,26 @@ def suspects(scope: DashboardScope, period: Period) -> list[Table]:
     aged = people.annotate(age=person_age_on(F("known")))
     bands = counted_by(aged, age_band_expression("age"))
     groups = counted_by(people, ethnicity_group_expression("ethnicity"))
-    exact = scope.exact
+    breakdowns = [
+        ("suspects-identification", "Suspects by how well they are identified", "Identification",
+         level, IDENTIFICATION,
+         "As the CEOP assessment counted them. Suspects first known in the period."),
+        ("suspects-sex", "Suspects by sex", "Sex", sex, Sex.choices, ""),
+        ("suspects-age", "Suspects by age when first known", "Age", bands, AGE_BANDS, ""),
+        ("suspects-ethnicity", "Suspects by ethnicity group (self-defined)", "Ethnicity group",
+         groups, ETHNICITY_GROUPS, ""),
+    ]  # fmt: skip
     tables = [
         breakdown_table(
-            slug="suspects-identification",
-            title="Suspects by how well they are identified",
-            label="Identification",
-            counts=[(label, level.get(value, 0)) for value, label in IDENTIFICATION],
+            slug=slug,
+            title=title,
+            label=label,
+            counts=[(name, counts.get(value, 0)) for value, name in choices],
             count_label="Suspects",
-            exact=exact,
-            note="As the CEOP assessment counted them. Suspects first known in the period.",
-        ),
-        breakdown_table(
-            slug="suspects-sex",
-            title="Suspects by sex",
-            label="Sex",
-            counts=[(label, sex.get(value, 0)) for value, label in Sex.choices],
-            count_label="Suspects",
-            exact=exact,
-        ),
-        breakdown_table(
-            slug="suspects-age",
-            title="Suspects by age when first known",
-            label="Age",
-            counts=[(label, bands.get(value, 0)) for value, label in AGE_BANDS],
-            count_label="Suspects",
-            exact=exact,
-        ),
-        breakdown_table(
-            slug="suspects-ethnicity",
-            title="Suspects by ethnicity group (self-defined)",
-            label="Ethnicity group",
-            counts=[(label, groups.get(value, 0)) for value, label in ETHNICITY_GROUPS],
-            count_label="Suspects",
-            exact=exact,
-        ),
+            exact=scope.exact,
+            note=note,
+        )
+        for slug, title, label, counts, choices, note in breakdowns
     ]
     return [with_bars(table) for table in tables]
 
@@ -482,11 +467,11 @@ def networks(scope: DashboardScope) -> Table:
     size = Coalesce(
         Func(suspects_in_network, template="(%(expressions)s)", output_field=IntegerField()), 0
     )
-    bucket = When_(
-        WhenClause(size__lte=1, then=Value("1")),
-        WhenClause(size=2, then=Value("2")),
-        WhenClause(size__lte=5, then=Value("3_5")),
-        WhenClause(size__lte=10, then=Value("6_10")),
+    bucket = SqlCase(
+        When(size__lte=1, then=Value("1")),
+        When(size=2, then=Value("2")),
+        When(size__lte=5, then=Value("3_5")),
+        When(size__lte=10, then=Value("6_10")),
         default=Value("11_plus"),
     )
     counts = counted_by(
@@ -765,7 +750,7 @@ def records_to_fix(*, user, scope: DashboardScope, agency_ids: list[int], limit:
     """Open cases the user may edit, with the most unknown items first. Goes through the
     access rule like any list of records."""
     unknown = sum(
-        (When_(WhenClause(q, then=1), default=0) for _, q in CHILD_FIELDS),
+        (SqlCase(When(q, then=1), default=0) for _, q in CHILD_FIELDS),
         start=Value(0),
     )
     cases = visible(user, open_cases(scope)).filter(owner_agency_id__in=agency_ids)
