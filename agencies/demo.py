@@ -27,8 +27,11 @@ class DemoLogin:
     role: str
 
 
+DEMO_EMAIL_DOMAIN = ".demo.example"
+
+
 def demo_email(agency_code: str, role: str) -> str:
-    return f"{role.replace('_', '-')}@{agency_code.removeprefix('demo-')}.demo.example"
+    return f"{role.replace('_', '-')}@{agency_code.removeprefix('demo-')}{DEMO_EMAIL_DOMAIN}"
 
 
 @transaction.atomic

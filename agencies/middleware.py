@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from agencies.two_factor import has_confirmed_device
+from agencies.two_factor import demo_exempt, has_confirmed_device
 
 # Reachable after the password but before the second factor.
 PASSWORD_STAGE_URL_NAMES = {"two-factor-setup", "two-factor-verify", "sign-out"}
@@ -24,7 +23,7 @@ class TwoFactorRequiredMiddleware:
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or user.is_verified() or settings.DEMO_MODE:
+        if not user.is_authenticated or user.is_verified() or demo_exempt(user):
             return None
         match = request.resolver_match
         if match is None or getattr(view_func, "login_required", True) is False:

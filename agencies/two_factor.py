@@ -8,6 +8,7 @@ from binascii import unhexlify
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,6 +16,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agencies.models import User
 
 REAUTHENTICATED_AT = "reauthenticated_at"
+
+
+def demo_exempt(user: User) -> bool:
+    """Demo mode (DEBUG only) skips the second factor for the seeded demo accounts alone, so
+    that a local copy holding real accounts still asks them for their code."""
+    from agencies.demo import DEMO_EMAIL_DOMAIN
+
+    return settings.DEMO_MODE and user.email.endswith(DEMO_EMAIL_DOMAIN)
 
 
 def has_confirmed_device(user: User) -> bool:

@@ -2,9 +2,10 @@ import re
 import time
 
 import pytest
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import TEST_PASSWORD, MembershipFactory, totp_code
+from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +46,15 @@ def test_a_code_is_refused_when_it_is_not_digits(client):
     assert "Enter the 6-digit code from your authenticator app" in response.content.decode()
 
 
-def test_demo_mode_skips_the_second_factor(client, settings):
+def test_demo_mode_skips_the_second_factor_for_demo_accounts_only(client, settings):
     settings.DEMO_MODE = True
-    user = MembershipFactory().user
-    response = client.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+    demo = MembershipFactory(user=UserFactory(email="frontline@police.demo.example")).user
+    response = client.post("/sign-in/", {"email": demo.email, "password": TEST_PASSWORD})
     assert response["Location"] == "/"
     assert client.get("/").status_code == 200
+
+    real = Client()
+    user = MembershipFactory().user
+    response = real.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+    assert response["Location"] == "/two-factor/set-up/"
+    assert real.get("/")["Location"].startswith("/two-factor/")
