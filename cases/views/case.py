@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from agencies import access
 from agencies.decorators import capability_required, recent_authentication_required
@@ -180,14 +180,15 @@ def case_share(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "cases/case_share.html", {"case": case, "form": form})
 
 
-@require_POST
+# GET shows the form: re-authentication returns here with a GET, and must not meet a 405.
+@require_http_methods(["GET", "POST"])
 @recent_authentication_required
 def case_unshare(request: HttpRequest, public_id, agency_id) -> HttpResponse:
     case = case_for(request, public_id, Capability.SHARE_RECORDS)
     agency = get_object_or_404(
         Agency.objects.filter(id__in=access.shared_agency_ids(case)), public_id=agency_id
     )
-    form = UnshareForm(data=request.POST)
+    form = UnshareForm(data=request.POST if request.method == "POST" else None)
     if not form.is_valid():
         return render(
             request,

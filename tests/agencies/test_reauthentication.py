@@ -34,3 +34,30 @@ def test_sharing_asks_for_password_and_code_again_after_fifteen_minutes(client):
     )
     assert response["Location"] == share_url
     assert client.get(share_url).status_code == 200
+
+
+def test_withdrawing_a_share_after_confirming_identity_returns_to_the_form(client):
+    from cases.services import case_share
+    from tests.factories import AgencyFactory
+
+    case = CaseFactory()
+    partner = AgencyFactory(partnerships=list(case.owner_agency.partnerships.all()))
+    lead = member(Role.CSE_LEAD, case.owner_agency)
+    case_share(case=case, agency=partner, reason="Strategy meeting", by=lead)
+    sign_in(client, lead)
+    session = client.session
+    session["reauthenticated_at"] = time.time() - 16 * 60
+    session.save()
+    url = f"/cases/{case.public_id}/shares/{partner.public_id}/withdraw/"
+
+    response = client.post(url, {"reason": "No longer involved"})
+    assert response["Location"].startswith("/confirm-identity/?next=")
+    response = client.post(
+        "/confirm-identity/",
+        {"password": TEST_PASSWORD, "code": totp_code(enrol_totp(lead)), "next": url},
+    )
+    assert response["Location"] == url
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Reason for withdrawing the share" in page.content.decode()
+    assert client.post(url, {"reason": "No longer involved"}).status_code == 302
