@@ -584,50 +584,38 @@ def with_bars(table: Table) -> Table:
 
 
 def dashboard_tables(scope: DashboardScope, period: Period) -> list[Table]:
-    return [table for producer in DASHBOARD_PANELS for table in producer(scope, period)]
+    return [table for _, producer in OVERVIEW_PANELS for table in producer(scope, period)]
 
 
-# Each producer gives the tables of one panel; a CSV download computes only its own panel.
+# Each panel: the slugs of its tables and the producer that computes them, so that a CSV
+# download computes only its own panel.
 DASHBOARD_PANELS = [
-    lambda scope, period: [children_by_risk(scope)],
-    lambda scope, period: [monthly_trend(scope, period)],
-    lambda scope, period: [missing_children(scope, period)],
-    lambda scope, period: [living_situation(scope)],
-    referrals,
-    lambda scope, period: [reassessments(scope)],
-    suspects,
-    lambda scope, period: [networks(scope)],
-    lambda scope, period: [locations(scope, period)],
-    lambda scope, period: [indicators_present(scope, period)],
-]
-TABLE_PANELS = {
-    "children-by-risk": 0,
-    "trend": 1,
-    "missing": 2,
-    "living-situation": 3,
-    "referrals-by-state": 4,
-    "referral-times": 4,
-    "reassessments": 5,
-    "suspects-identification": 6,
-    "suspects-sex": 6,
-    "suspects-age": 6,
-    "suspects-ethnicity": 6,
-    "networks": 7,
-    "locations": 8,
-    "indicators": 9,
-}
+    (("children-by-risk",), lambda scope, period: [children_by_risk(scope)]),
+    (("trend",), lambda scope, period: [monthly_trend(scope, period)]),
+    (("missing",), lambda scope, period: [missing_children(scope, period)]),
+    (("living-situation",), lambda scope, period: [living_situation(scope)]),
+    (("referrals-by-state", "referral-times"), referrals),
+    (("reassessments",), lambda scope, period: [reassessments(scope)]),
+    (
+        ("suspects-identification", "suspects-sex", "suspects-age", "suspects-ethnicity"),
+        suspects,
+    ),
+    (("networks",), lambda scope, period: [networks(scope)]),
+    (("locations",), lambda scope, period: [locations(scope, period)]),
+    (("indicators",), lambda scope, period: [indicators_present(scope, period)]),
+    (("quality-children", "quality-suspects"), lambda scope, period: data_quality_by_agency(
+        scope, period
+    )),
+    (("quality-trend",), lambda scope, period: [data_quality_trend(scope, period)]),
+]  # fmt: skip
+OVERVIEW_PANELS = DASHBOARD_PANELS[:10]
 
 
 def table_by_slug(slug: str, scope: DashboardScope, period: Period) -> Table | None:
-    if slug in TABLE_PANELS:
-        tables = DASHBOARD_PANELS[TABLE_PANELS[slug]](scope, period)
-    elif slug == "quality-trend":
-        tables = [data_quality_trend(scope, period)]
-    elif slug in ("quality-children", "quality-suspects"):
-        tables = data_quality_by_agency(scope, period)
-    else:
+    producer = next((p for slugs, p in DASHBOARD_PANELS if slug in slugs), None)
+    if producer is None:
         return None
-    return next(table for table in tables if table.slug == slug)
+    return next(table for table in producer(scope, period) if table.slug == slug)
 
 
 # Data quality ------------------------------------------------------------------------------
@@ -747,32 +735,19 @@ def _monthly_unknown_share(queryset, fields) -> dict[date, tuple[int, int]]:
 
 
 def records_to_fix(*, user, scope: DashboardScope, agency_ids: list[int], limit: int = 25):
-    """Open cases the user may edit, with the most unknown items first. Goes through the
-    access rule like any list of records."""
-    unknown = sum(
-        (SqlCase(When(q, then=1), default=0) for _, q in CHILD_FIELDS),
-        start=Value(0),
-    )
+    """Open cases the user may edit, with the most unknown items first, each with the names
+    of its unknown items (`missing_items`). Goes through the access rule like any list."""
+    flags = {f"u{i}": SqlCase(When(q, then=1), default=0) for i, (_, q) in enumerate(CHILD_FIELDS)}
     cases = visible(user, open_cases(scope)).filter(owner_agency_id__in=agency_ids)
-    return (
-        cases.annotate(unknown=unknown)
+    found = list(
+        cases.annotate(**flags)
+        .annotate(unknown=sum((F(name) for name in flags), start=Value(0)))
         .filter(unknown__gt=0)
         .select_related("child", "owner_agency")
         .order_by("-unknown", "created_at")[:limit]
     )
-
-
-def unknown_items(case: Case) -> list[str]:
-    """Names of the items not known on a case (for the list of records to fix)."""
-    child = case.child
-    checks = {
-        "First contact date": case.first_contact_date is None,
-        "Age": child.date_of_birth is None and child.estimated_age is None,
-        "Sex": child.sex in (Sex.UNKNOWN, ""),
-        "Ethnicity": child.ethnicity in (Ethnicity.UNKNOWN, ""),
-        "Nationality": child.nationality in ("unknown", ""),
-        "Ever missing": case.reported_missing == YesNoUnknown.UNKNOWN,
-        "Living situation": case.living_situation == LivingSituation.UNKNOWN,
-        "School engagement": case.school_engagement == "unknown",
-    }
-    return [name for name, missing in checks.items() if missing]
+    for case in found:
+        case.missing_items = [
+            label for i, (label, _) in enumerate(CHILD_FIELDS) if getattr(case, f"u{i}")
+        ]
+    return found

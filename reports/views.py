@@ -80,7 +80,7 @@ def data_quality(request: HttpRequest) -> HttpResponse:
                 selectors.data_quality_trend(scope, period),
             ],
             "may_fix": bool(editable),
-            "to_fix": [(case, selectors.unknown_items(case)) for case in to_fix],
+            "to_fix": to_fix,
         }
 
     return _page(request, "reports/data_quality.html", tables=tables)
