@@ -137,13 +137,20 @@ def get_visible_or_404(
     raise Http404("No such record")
 
 
-def log_view(request: HttpRequest, record: AgencyOwnedModel, *, action: str = Action.VIEW) -> None:
+def log_view(
+    request: HttpRequest,
+    record: AgencyOwnedModel,
+    *,
+    action: str = Action.VIEW,
+    detail: dict | None = None,
+) -> None:
     memberships = acting_agencies(request.user, record)
     access_log_record(
         user=request.user,
         agency_id=memberships[0].agency_id if memberships else None,
         action=action,
         record=record,
+        detail=detail,
     )
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from agencies.models import AccessLogEntry, User
+
+logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
 # Serialises writers so that each entry chains to the one committed before it.
@@ -45,17 +53,79 @@ def access_log_record(
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """The head of the chain at one moment, kept where the database role cannot write, so
+    that removing the newest entries (which leaves a valid, shorter chain) is detected."""
+
+    at: str
+    last_id: int
+    hash: str
+    count: int
+
+
+def anchor_path() -> Path:
+    return Path(settings.ACCESS_LOG_ANCHOR_FILE)
+
+
+def access_log_anchor() -> Anchor | None:
+    """Append the chain's head to the anchor file, and to the application log, which in
+    production is shipped off the server."""
+    head = AccessLogEntry.objects.order_by("-id").values("id", "hash").first()
+    if head is None:
+        return None
+    anchor = Anchor(
+        at=timezone.now().isoformat(),
+        last_id=head["id"],
+        hash=head["hash"],
+        count=AccessLogEntry.objects.filter(id__lte=head["id"]).count(),
+    )
+    path = anchor_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as file:
+        file.write(json.dumps(asdict(anchor), sort_keys=True) + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    logger.info("access log anchor %s", json.dumps(asdict(anchor), sort_keys=True))
+    return anchor
+
+
+def access_log_anchors_read(path: Path | None = None) -> list[Anchor]:
+    path = path or anchor_path()
+    if not path.exists():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [Anchor(**json.loads(line)) for line in lines if line.strip()]
+
+
+@dataclass(frozen=True)
 class ChainReport:
     checked: int
     first_broken_id: int | None
+    anchors_checked: int = 0
+    anchor_failure: str = ""
 
     @property
     def intact(self) -> bool:
-        return self.first_broken_id is None
+        return self.first_broken_id is None and not self.anchor_failure
 
 
-def access_log_verify() -> ChainReport:
-    """Walk the chain in order; report the first entry whose hash or link does not hold."""
+def _anchor_failure(anchor: Anchor, heads: dict[int, str], count_to: dict[int, int]) -> str:
+    if heads.get(anchor.last_id) != anchor.hash:
+        return f"entry {anchor.last_id}, the head anchored at {anchor.at}, is missing or altered"
+    if count_to[anchor.last_id] != anchor.count:
+        return (
+            f"{anchor.count} entries up to entry {anchor.last_id} were anchored at "
+            f"{anchor.at}; {count_to[anchor.last_id]} remain"
+        )
+    return ""
+
+
+def access_log_verify(anchors: list[Anchor] = ()) -> ChainReport:
+    """Walk the chain in order; report the first entry whose hash or link does not hold, then
+    check that every anchored head is still there with as many entries before it."""
+    anchored = {anchor.last_id for anchor in anchors}
+    heads: dict[int, str] = {}
+    count_to: dict[int, int] = {}
     expected_previous = GENESIS_HASH
     checked = 0
     for entry in AccessLogEntry.objects.order_by("id").iterator(chunk_size=2000):
@@ -63,4 +133,10 @@ def access_log_verify() -> ChainReport:
         if entry.previous_hash != expected_previous or entry.compute_hash() != entry.hash:
             return ChainReport(checked=checked, first_broken_id=entry.id)
         expected_previous = entry.hash
-    return ChainReport(checked=checked, first_broken_id=None)
+        if entry.id in anchored:
+            heads[entry.id], count_to[entry.id] = entry.hash, checked
+    for anchor in anchors:
+        failure = _anchor_failure(anchor, heads, count_to)
+        if failure:
+            return ChainReport(checked, None, len(anchors), failure)
+    return ChainReport(checked, None, len(anchors))

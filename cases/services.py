@@ -504,6 +504,26 @@ def case_unshare(*, case: Case, agency: Agency, reason: str, by: User) -> None:
 
 
 @transaction.atomic
+def person_share(*, person: Person, agency: Agency, reason: str, by: User) -> None:
+    """Share one person's record (for example a suspect another agency asked for)."""
+    record_share(record=person, agency=agency, reason=reason, by=by)
+
+
+class ShareStillNeeded(Exception):
+    """A child's record cannot be withdrawn while a case about them is still shared."""
+
+
+@transaction.atomic
+def person_unshare(*, person: Person, agency: Agency, reason: str, by: User) -> None:
+    if Case.objects.filter(child=person, grants__group=agency.group).exists():
+        raise ShareStillNeeded(
+            f"A case about this child is shared with {agency.name}: withdraw the case share "
+            "instead, which withdraws the child's record with it"
+        )
+    record_unshare(record=person, agency=agency, reason=reason, by=by)
+
+
+@transaction.atomic
 def network_create(*, owner_agency: Agency, name: str, members: list[Person], by: User) -> Network:
     """Confirm a network: suspects join as members of unknown role (the analyst then marks core
     and peripheral members), children as victims."""

@@ -267,6 +267,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "core.tasks.worker_heartbeat", "schedule": 60.0},
     "referral-deadlines": {"task": "referrals.tasks.referral_deadlines_check", "schedule": 300.0},
     "task-emails-resend": {"task": "core.tasks.task_emails_resend", "schedule": 600.0},
+    "access-log-anchor": {"task": "agencies.tasks.access_log_anchor_record", "schedule": 3600.0},
 }
 
 # Logs carry no personal data: identifiers only, never names or free text.
@@ -283,6 +284,13 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# The access log's head is appended here hourly (and logged), outside the database, so that
+# removing the newest entries is detected by `verify_access_log`. In production, a volume the
+# database role cannot write, ideally append-only (chattr +a) or shipped off the server.
+ACCESS_LOG_ANCHOR_FILE = Path(
+    os.environ.get("ACCESS_LOG_ANCHOR_FILE", VAR_DIR / "audit" / "access-log-anchors.jsonl")
+)
 
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False

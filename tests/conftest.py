@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings) -> None:
+def _test_settings(settings, tmp_path) -> None:
+    settings.ACCESS_LOG_ANCHOR_FILE = tmp_path / "access-log-anchors.jsonl"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The suite talks plain HTTP; production's HTTPS settings are checked by `check --deploy`.
     settings.SECURE_SSL_REDIRECT = False

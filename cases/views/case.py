@@ -3,6 +3,8 @@ sharing."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,11 +15,10 @@ from django.views.decorators.http import require_http_methods
 
 from agencies import access
 from agencies.decorators import capability_required, recent_authentication_required
-from agencies.models import Agency
+from agencies.models import AccessLogEntry, Agency
 from agencies.roles import Capability
 from cases import selectors, services
 from cases.forms import CaseDetailsForm, CloseCaseForm, NoteForm, ShareForm, UnshareForm
-from cases.history import history_changes
 from cases.models import Case
 from core.charts import category_trend_svg
 from indicators.scoring import band_of_category
@@ -89,27 +90,39 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
-def case_chronology(request: HttpRequest, public_id) -> HttpResponse:
+def _chronology_page(request: HttpRequest, public_id, *, template: str, action: str):
     case = case_for(request, public_id, Capability.VIEW_RECORDS)
-    access.log_view(request, case)
-    chosen = {k for k in request.GET.getlist("kind") if k in selectors.CHRONOLOGY_KINDS}
+    chosen = sorted(k for k in request.GET.getlist("kind") if k in selectors.CHRONOLOGY_KINDS)
+    events = selectors.case_chronology(case=case, kinds=set(chosen) or None)
+    access.log_view(request, case, action=action, detail={"kinds": chosen, "events": len(events)})
     return render(
         request,
-        "cases/case_chronology.html",
+        template,
         {
             "case": case,
-            "events": selectors.case_chronology(case=case, kinds=chosen or None),
+            "events": events,
             "kinds": selectors.CHRONOLOGY_KINDS,
             "chosen": chosen,
+            "query": urlencode({"kind": chosen}, doseq=True),
+            "printed_at": timezone.now(),
         },
     )
 
 
-def case_history(request: HttpRequest, public_id) -> HttpResponse:
-    case = case_for(request, public_id, Capability.VIEW_RECORDS)
-    access.log_view(request, case)
-    return render(
-        request, "cases/case_history.html", {"case": case, "changes": history_changes(case)}
+def case_chronology(request: HttpRequest, public_id) -> HttpResponse:
+    return _chronology_page(
+        request, public_id, template="cases/case_chronology.html", action=AccessLogEntry.Action.VIEW
+    )
+
+
+def case_chronology_print(request: HttpRequest, public_id) -> HttpResponse:
+    """The chronology laid out for paper. Opening it is logged as printing (DPA 2018 s.62
+    counts a printed copy as a disclosure), whether or not the browser's print is used."""
+    return _chronology_page(
+        request,
+        public_id,
+        template="cases/case_chronology_print.html",
+        action=AccessLogEntry.Action.PRINT,
     )
 
 

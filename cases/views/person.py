@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agencies import access
@@ -13,7 +13,14 @@ from agencies.decorators import capability_required, recent_authentication_requi
 from agencies.models import AccessLogEntry, Agency
 from agencies.roles import Capability
 from cases import matching, selectors, services
-from cases.forms import MergeForm, PersonDetailForm, PersonForm, PersonSearchForm, ShareForm
+from cases.forms import (
+    MergeForm,
+    PersonDetailForm,
+    PersonForm,
+    PersonSearchForm,
+    ShareForm,
+    UnshareForm,
+)
 from cases.models import Person
 
 PEOPLE = Person.objects.select_related("owner_agency")
@@ -61,6 +68,8 @@ def person_page(request: HttpRequest, person: Person, detail_form) -> HttpRespon
             "may_edit": access.can(request.user, Capability.EDIT_RECORDS, person),
             "may_link": access.can(request.user, Capability.EDIT_RECORDS, person)
             or access.can(request.user, Capability.ANALYSE, person),
+            "shared_with": Agency.objects.filter(id__in=access.shared_agency_ids(person)),
+            "may_share": access.can(request.user, Capability.SHARE_RECORDS, person),
             "may_merge": access.can(request.user, Capability.SIGN_OFF, person)
             and person.owner_agency_id in access.agency_ids_with(request.user, Capability.SIGN_OFF),
         },
@@ -179,9 +188,33 @@ def person_share(request: HttpRequest, public_id) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         agency = form.cleaned_data["agency"]
-        access.record_share(
-            record=person, agency=agency, reason=form.cleaned_data["reason"], by=request.user
+        services.person_share(
+            person=person, agency=agency, reason=form.cleaned_data["reason"], by=request.user
         )
         messages.success(request, f"The record has been shared with {agency.name}")
         return redirect("cases:person-detail", public_id=person.public_id)
     return render(request, "cases/person_share.html", {"person": person, "form": form})
+
+
+# GET shows the form: re-authentication returns here with a GET, and must not meet a 405.
+@require_http_methods(["GET", "POST"])
+@recent_authentication_required
+def person_unshare(request: HttpRequest, public_id, agency_id) -> HttpResponse:
+    person = person_for(request, public_id, Capability.SHARE_RECORDS)
+    agency = get_object_or_404(
+        Agency.objects.filter(id__in=access.shared_agency_ids(person)), public_id=agency_id
+    )
+    form = UnshareForm(data=request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.person_unshare(
+                person=person, agency=agency, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except services.ShareStillNeeded as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"The share with {agency.name} has been withdrawn")
+            return redirect("cases:person-detail", public_id=person.public_id)
+    return render(
+        request, "cases/person_unshare.html", {"person": person, "agency": agency, "form": form}
+    )

@@ -4,6 +4,7 @@ from django.db import DatabaseError, connection, transaction
 
 from agencies.access_log import access_log_record
 from agencies.models import AccessLogEntry, Role
+from agencies.tasks import access_log_anchor_record
 from tests.conftest import sign_in
 from tests.factories import AgencyFactory, CaseFactory, member
 
@@ -24,7 +25,7 @@ def test_each_entry_chains_to_the_one_before_and_the_chain_verifies(capsys):
     assert entries[0].previous_hash == "0" * 64
     assert [e.previous_hash for e in entries[1:]] == [e.hash for e in entries[:-1]]
     call_command("verify_access_log")
-    assert "Access log intact: 3 entries" in capsys.readouterr().out
+    assert "Access log intact: 3 entries, 0 anchors checked" in capsys.readouterr().out
 
 
 def test_the_database_refuses_to_change_or_delete_an_entry():
@@ -62,6 +63,36 @@ def test_verification_finds_an_entry_altered_or_removed_behind_the_applications_
         cursor.execute("ALTER TABLE agencies_accesslogentry ENABLE TRIGGER USER")
     with pytest.raises(CommandError, match=f"broken at entry {ids[3]}"):
         call_command("verify_access_log")
+
+
+def delete_behind_the_applications_back(ids: list[int]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE agencies_accesslogentry DISABLE TRIGGER USER")
+        cursor.execute("DELETE FROM agencies_accesslogentry WHERE id = ANY(%s)", [ids])
+        cursor.execute("ALTER TABLE agencies_accesslogentry ENABLE TRIGGER USER")
+
+
+def test_removing_the_newest_entries_is_found_through_the_anchored_head(capsys, settings):
+    """Cutting the tail leaves a valid, shorter chain: only the anchor kept outside the
+    database shows that entries are gone."""
+    write_entries(4)
+    call_command("anchor_access_log")
+    write_entries(1)
+    access_log_anchor_record()  # the hourly beat task
+    anchors = settings.ACCESS_LOG_ANCHOR_FILE.read_text().splitlines()
+    assert len(anchors) == 2
+    call_command("verify_access_log")
+    assert "Access log intact: 5 entries, 2 anchors checked" in capsys.readouterr().out
+
+    ids = list(AccessLogEntry.objects.order_by("id").values_list("id", flat=True))
+    delete_behind_the_applications_back(ids[3:])
+
+    with pytest.raises(CommandError, match=f"entry {ids[3]}, the head anchored at .* missing"):
+        call_command("verify_access_log")
+    capsys.readouterr()
+    call_command("verify_access_log", anchors=settings.ACCESS_LOG_ANCHOR_FILE.with_name("none"))
+    assert "Access log intact: 3 entries, 0 anchors checked" in capsys.readouterr().out
 
 
 def test_cse_leads_search_their_agencys_log_and_see_no_other_agencys(client):

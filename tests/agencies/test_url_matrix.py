@@ -75,6 +75,10 @@ class RecordScoped:
     owner_only: bool = False
     data: dict = field(default_factory=dict)
     allowed_status: int | None = None  # default: 200 for GET, a redirect (302) for POST
+    # What an entitled user gets from the other method (POST with no data to a page, GET of
+    # a form that is posted): the page or the form again (200), or 405 where the view takes
+    # one method only.
+    other_method_status: int = 200
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,17 @@ URL_RULES = {
     "cases:case-detail": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/"),
     "cases:case-history": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/history/"),
     "cases:case-chronology": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/chronology/"),
+    "cases:case-chronology-print": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/chronology/print/"),
+    "cases:concern-history": RecordScoped(C.VIEW_RECORDS, "/concerns/{concern}/history/"),
+    "cases:person-history": RecordScoped(C.VIEW_RECORDS, "/people/{child}/history/"),
+    "cases:network-history": RecordScoped(C.VIEW_RECORDS, "/networks/{network}/history/"),
+    "cases:person-unshare": RecordScoped(
+        C.SHARE_RECORDS,
+        "/people/{suspect}/shares/{shared}/withdraw/",
+        method="post",
+        owner_only=True,
+        data={"reason": "No longer involved"},
+    ),
     "cases:case-edit": RecordScoped(
         C.EDIT_RECORDS, "/cases/{case}/edit/", method="post", data=CASE_DETAILS
     ),
@@ -155,7 +170,7 @@ URL_RULES = {
     "cases:missing-episode-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/missing/new/"),
     "cases:concern-detail": RecordScoped(C.VIEW_RECORDS, "/concerns/{concern}/"),
     "cases:concern-submit": RecordScoped(
-        C.EDIT_RECORDS, "/concerns/{concern}/submit/", method="post"
+        C.EDIT_RECORDS, "/concerns/{concern}/submit/", method="post", other_method_status=405
     ),
     "cases:person-detail": RecordScoped(C.VIEW_RECORDS, "/people/{child}/"),
     "cases:person-edit": RecordScoped(C.EDIT_RECORDS, "/people/{child}/edit/"),
@@ -164,6 +179,7 @@ URL_RULES = {
         "/people/{child}/details/",
         method="post",
         data={"kind": "alias", "value": "Jay"},
+        other_method_status=405,
     ),
     "cases:person-merge": RecordScoped(C.SIGN_OFF, "/people/{child}/merge/", owner_only=True),
     "cases:person-share": RecordScoped(
@@ -188,6 +204,7 @@ URL_RULES = {
         method="post",
         owner_only=True,
         data={"role": "core"},
+        other_method_status=405,
     ),
     "referrals:deadline-policy-edit": AdministeredObject("partnership"),
     "referrals:referral-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/referrals/new/"),
@@ -208,6 +225,7 @@ URL_RULES = {
         method="post",
         data={"assessed_on": "2025-01-01", "r_S01": "recent"},
         allowed_status=200,
+        other_method_status=405,
     ),
     "indicators:assessment-detail": RecordScoped(C.VIEW_RECORDS, "/assessments/{assessment}/"),
     "indicators:assessment-edit": RecordScoped(C.EDIT_RECORDS, "/assessments/{assessment}/edit/"),
@@ -217,6 +235,7 @@ URL_RULES = {
         method="post",
         owner_only=True,
         data={"decision": "approve", "reason": "Agreed at supervision"},
+        other_method_status=405,
     ),
 }
 
@@ -344,10 +363,14 @@ def test_administration_objects_open_only_to_administrators_of_their_partnership
 
 
 @pytest.mark.parametrize(
-    ("name", "role", "relation"),
-    itertools.product(rules_of(RecordScoped), list(Role), ["owner", "shared", "other"]),
+    ("name", "role", "relation", "method"),
+    itertools.product(
+        rules_of(RecordScoped), list(Role), ["owner", "shared", "other"], ["declared", "other"]
+    ),
 )
-def test_records_open_only_through_the_access_rule(client, name, role, relation):
+def test_records_open_only_through_the_access_rule(client, name, role, relation, method):
+    """Each URL is tried with the method it is declared with and with the other one, so that
+    a page that also answers POST (or a form that also answers GET) cannot skip the rule."""
     rule = URL_RULES[name]
     partnership = PartnershipFactory()
     owner, shared, other, candidate = (AgencyFactory(partnerships=[partnership]) for _ in range(4))
@@ -363,6 +386,8 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
     case_share(case=case, agency=shared, reason="Referral accepted", by=UserFactory())
     network = Network.objects.create(owner_agency=owner, name="Mill Street")
     member = NetworkMember.objects.create(network=network, person=case.child, role="victim")
+    suspect = PersonFactory(owner_agency=owner, kind="suspect")
+    record_share(record=suspect, agency=shared, reason="Joint operation", by=UserFactory())
     record_share(record=network, agency=shared, reason="Joint operation", by=UserFactory())
     viewer_agency = {"owner": owner, "shared": shared, "other": other}[relation]
     sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
@@ -371,15 +396,18 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
         "member": member.public_id,
         "case": case.public_id,
         "child": case.child.public_id,
+        "suspect": suspect.public_id,
         "concern": concern.public_id,
         "shared": shared.public_id,
         "candidate": candidate.public_id,
         "assessment": draft.public_id,
         "lowered": lowered.public_id,
     }
-    data = {key: value.format(**ids) for key, value in rule.data.items()}
+    declared = method == "declared"
+    data = {key: value.format(**ids) for key, value in rule.data.items()} if declared else {}
+    verb = rule.method if declared else {"get": "post", "post": "get"}[rule.method]
 
-    response = request(client, rule.method, rule.path.format(**ids), data)
+    response = request(client, verb, rule.path.format(**ids), data)
 
     capabilities = rule.capability if isinstance(rule.capability, tuple) else (rule.capability,)
     allowed = (
@@ -387,8 +415,13 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation)
         and any(role_can(role, c) for c in capabilities)
         and (relation == "owner" or not rule.owner_only)
     )
-    if not allowed:
+    if not declared and rule.other_method_status == 405:
+        # Refused before any record is looked up, so the answer says nothing about it.
+        assert response.status_code == 405
+    elif not allowed:
         assert response.status_code == 404
+    elif not declared:
+        assert response.status_code == rule.other_method_status, response.content.decode()[:2000]
     elif rule.allowed_status or rule.method == "get":
         assert response.status_code == (rule.allowed_status or 200)
     else:

@@ -62,6 +62,9 @@ def test_a_worker_logs_a_concern_and_a_second_agency_is_told_a_match_is_held_els
     expect(page.get_by_role("heading", name="Chronology")).to_be_visible()
     expect(page.locator(".moj-timeline")).to_contain_text("Concern (submitted)")
     expect(page.locator(".moj-timeline")).to_contain_text("Case opened")
+    page.get_by_role("link", name="Print version of this chronology").click()
+    expect(page.get_by_role("button", name="Print this page")).to_be_visible()
+    expect(page.get_by_role("table")).to_contain_text("Concern (submitted)")
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("button", name="Sign out").click()
 
