@@ -55,7 +55,7 @@ def demo_cases_seed() -> int:
                 occurred_on=today - timedelta(days=3),
                 narrative="Seen with older young people near the bus station late at night.",
                 indicator_codes=codes,
-                suspects=[services.PersonData(kind=Person.Kind.SUSPECT, aliases=[alias])]
+                new_people=[services.PersonData(kind=Person.Kind.SUSPECT, aliases=[alias])]
                 if alias
                 else [],
                 location_type="street_or_town_centre",

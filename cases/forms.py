@@ -20,7 +20,7 @@ from cases.codes import (
     Sex,
     YesNoUnknown,
 )
-from cases.models import MissingEpisode, PersonContact, PersonIdentifier, age_on
+from cases.models import MissingEpisode, Person, PersonContact, PersonIdentifier, age_on
 from core.forms import GovUKForm
 
 
@@ -164,13 +164,31 @@ class ConcernForm(GovUKForm):
         label="Whose phone, if known", max_length=300, required=False
     )
 
-    def __init__(self, *args, indicator_set, **kwargs) -> None:
+    known_people = forms.MultipleChoiceField(
+        label="People already recorded who were involved",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select people from the list"},
+    )
+
+    def __init__(self, *args, indicator_set, known_people=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.indicator_set = indicator_set
         self.indicator_objects = list(indicator_set.indicators.all())
         self.fields["indicators"].choices = [
             (i.code, f"{i.code} {i.text}") for i in self.indicator_objects
         ]
+        # People linked to the child that the user may see, offered by their opaque id.
+        self.known = {str(p.public_id): p for p in known_people}
+        self.fields["known_people"].choices = [
+            (key, f"{person} ({person.get_kind_display().lower()})")
+            for key, person in self.known.items()
+        ]
+        if not self.known:
+            del self.fields["known_people"]
+
+    def clean_known_people(self) -> list:
+        return [self.known[key] for key in self.cleaned_data["known_people"]]
 
     def clean_occurred_on(self):
         value = self.cleaned_data["occurred_on"]
@@ -207,7 +225,10 @@ class ConcernForm(GovUKForm):
 
     def sections(self):
         """The indicator checkboxes grouped by section, for the template."""
-        chosen = set(self.data.getlist(self.add_prefix("indicators"))) if self.is_bound else set()
+        if self.is_bound:
+            chosen = set(self.data.getlist(self.add_prefix("indicators")))
+        else:
+            chosen = set(self.initial.get("indicators", ()))
         groups = {"significant": [], "moderate": [], "vulnerability": []}
         for indicator in self.indicator_objects:
             groups[indicator.section].append((indicator, indicator.code in chosen))
@@ -219,8 +240,17 @@ class ConcernForm(GovUKForm):
 
 
 class SuspectForm(GovUKForm):
-    """A suspected offender involved in the concern, as much as is known."""
+    """A person involved in the concern and not yet recorded, as much as is known."""
 
+    kind = forms.ChoiceField(
+        label="Who they are",
+        choices=[
+            (Person.Kind.SUSPECT, "Suspected offender"),
+            (Person.Kind.ASSOCIATE, "Other person involved (a friend, a witness)"),
+        ],
+        initial=Person.Kind.SUSPECT,
+        required=False,
+    )
     first_name = forms.CharField(label="First name", max_length=100, required=False)
     last_name = forms.CharField(label="Last name", max_length=100, required=False)
     alias = forms.CharField(label="Alias or street name", max_length=100, required=False)

@@ -194,7 +194,9 @@ class ConcernData:
     place: str = ""
     reporter_name: str = ""
     indicator_codes: list[str] = field(default_factory=list)
-    suspects: list[PersonData] = field(default_factory=list)
+    # People not yet recorded (suspects or associates, by their `kind`), created with the
+    # concern, and people already recorded that the worker chose or matched.
+    new_people: list[PersonData] = field(default_factory=list)
     existing_people: list[Person] = field(default_factory=list)
     location_type: str = ""
     location_description: str = ""
@@ -234,16 +236,33 @@ def concern_log(
     )
     _stamp(concern, by)
     concern.save()
+    _concern_parts_record(concern=concern, data=data, by=by)
+    if submit:
+        _case_category_from_screening(concern=concern, by=by)
+    return concern
+
+
+def _concern_people_link(*, concern: Concern, data: ConcernData, by: User) -> None:
+    """Link the people involved; a suspect is also linked to the child (relationship not yet
+    known, source the concern), unless already linked."""
+    case = concern.case
     people = list(data.existing_people)
-    for suspect in data.suspects:
-        people.append(person_create(data=suspect, owner_agency=case.owner_agency, by=by))
+    for person_data in data.new_people:
+        people.append(person_create(data=person_data, owner_agency=case.owner_agency, by=by))
+    already = set(concern.people.values_list("person_id", flat=True))
     for person in people:
-        link = ConcernPerson(concern=concern, person=person, role=person.kind)
-        if person.kind == Person.Kind.CHILD:
-            link.role = "associate"
+        if person.pk in already or person.pk == case.child_id:
+            continue
+        already.add(person.pk)
+        role = "suspect" if person.kind == Person.Kind.SUSPECT else "associate"
+        link = ConcernPerson(concern=concern, person=person, role=role)
         _stamp(link, by)
         link.save()
-        if person.kind == Person.Kind.SUSPECT:
+        linked = Association.objects.filter(
+            Q(from_person=case.child, to_person=person)
+            | Q(from_person=person, to_person=case.child)
+        ).exists()
+        if person.kind == Person.Kind.SUSPECT and not linked:
             association_create(
                 from_person=case.child,
                 to_person=person,
@@ -253,6 +272,11 @@ def concern_log(
                 owner_agency=case.owner_agency,
                 by=by,
             )
+
+
+def _concern_parts_record(*, concern: Concern, data: ConcernData, by: User) -> None:
+    case = concern.case
+    _concern_people_link(concern=concern, data=data, by=by)
     if data.location_type:
         location = Location(
             owner_agency=case.owner_agency,
@@ -279,9 +303,6 @@ def concern_log(
             )
             _stamp(detail, by)
             detail.save()
-    if submit:
-        _case_category_from_screening(concern=concern, by=by)
-    return concern
 
 
 def _case_category_from_screening(*, concern: Concern, by: User) -> None:
@@ -307,6 +328,44 @@ def concern_submit(*, concern: Concern, by: User) -> Concern:
     _stamp(concern, by, "Submitted")
     concern.save()
     _case_category_from_screening(concern=concern, by=by)
+    return concern
+
+
+class ConcernNotDraft(Exception):
+    """Only a draft concern can be changed; a submitted one is corrected by a case note."""
+
+
+@transaction.atomic
+def concern_draft_update(*, concern: Concern, data: ConcernData, submit: bool, by: User) -> Concern:
+    """Complete a draft: what it says, the warning signs (screened again), the people, place,
+    vehicles and phones, as the form now has them; then submit it or keep it as a draft."""
+    concern = Concern.objects.select_for_update().select_related("case__child").get(pk=concern.pk)
+    if concern.status != Concern.Status.DRAFT:
+        raise ConcernNotDraft("This concern has been submitted and can no longer be changed")
+    screening = quick_screening(
+        concern.indicator_set,
+        data.indicator_codes,
+        child_age=concern.case.child.age_at(data.occurred_on),
+    )
+    for name in ("occurred_on", "occurred_at_time", "place", "narrative", "reporter_name"):
+        setattr(concern, name, getattr(data, name))
+    concern.indicator_codes = sorted(data.indicator_codes)
+    concern.provisional_category = screening.category if data.indicator_codes else None
+    _stamp(concern, by, "Draft completed")
+    concern.save()
+    kept = {person.pk for person in data.existing_people}
+    for link in concern.people.exclude(person_id__in=kept):
+        link._change_reason = "Removed from the draft"
+        link.delete()
+    for link in concern.locations.select_related("location"):
+        link.location.archived_at, link.location.archived_by = timezone.now(), by
+        link.location.archived_reason = "Replaced in the draft concern"
+        link.location.save()
+        link.delete()
+    concern.details.all().delete()
+    _concern_parts_record(concern=concern, data=data, by=by)
+    if submit:
+        concern_submit(concern=concern, by=by)
     return concern
 
 

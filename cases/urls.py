@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("concerns/new/", concern.concern_new_child, name="concern-new-child"),
     path("concerns/<uuid:public_id>/", concern.concern_detail, name="concern-detail"),
+    path("concerns/<uuid:public_id>/edit/", concern.concern_edit, name="concern-edit"),
     path("concerns/<uuid:public_id>/history/", history.concern_history, name="concern-history"),
     path("concerns/<uuid:public_id>/submit/", concern.concern_submit, name="concern-submit"),
     path("people/search/", person.person_search, name="person-search"),

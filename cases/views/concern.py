@@ -14,13 +14,14 @@ from agencies.decorators import capability_required
 from agencies.models import Agency
 from agencies.roles import Capability
 from cases import matching, selectors, services
-from cases.forms import ChildForm, ConcernForm, SuspectFormSet
+from cases.forms import ChildForm, ConcernForm, SuspectForm, SuspectFormSet
 from cases.models import Case, Concern, Person
 from cases.views.case import case_for
 from indicators.scoring import band_of_category
 from indicators.selectors import indicator_set_current
 
 NEW_CHILD = "new"
+NEW_PERSON = "new"
 
 
 def recording_agency(request: HttpRequest, owner_agency_id: int | None = None) -> Agency:
@@ -34,7 +35,9 @@ def recording_agency(request: HttpRequest, owner_agency_id: int | None = None) -
     return Agency.objects.get(pk=agency_ids[0])
 
 
-def concern_data(form: ConcernForm, suspects: SuspectFormSet) -> services.ConcernData:
+def concern_data(
+    form: ConcernForm, new_rows: list[SuspectForm], matched: list[Person]
+) -> services.ConcernData:
     data = form.cleaned_data
     return services.ConcernData(
         occurred_on=data["occurred_on"],
@@ -43,18 +46,18 @@ def concern_data(form: ConcernForm, suspects: SuspectFormSet) -> services.Concer
         narrative=data["narrative"],
         reporter_name=data["reporter_name"],
         indicator_codes=data["indicators"],
-        suspects=[
+        new_people=[
             services.PersonData(
-                kind=Person.Kind.SUSPECT,
-                first_name=s.cleaned_data.get("first_name", ""),
-                last_name=s.cleaned_data.get("last_name", ""),
-                sex=s.cleaned_data.get("sex") or "unknown",
-                estimated_age=s.cleaned_data.get("estimated_age"),
-                aliases=[s.cleaned_data["alias"]] if s.cleaned_data.get("alias") else [],
+                kind=row.cleaned_data.get("kind") or Person.Kind.SUSPECT,
+                first_name=row.cleaned_data.get("first_name", ""),
+                last_name=row.cleaned_data.get("last_name", ""),
+                sex=row.cleaned_data.get("sex") or "unknown",
+                estimated_age=row.cleaned_data.get("estimated_age"),
+                aliases=[row.cleaned_data["alias"]] if row.cleaned_data.get("alias") else [],
             )
-            for s in suspects
-            if s.has_content()
+            for row in new_rows
         ],
+        existing_people=[*data.get("known_people", []), *matched],
         location_type=data["location_type"],
         location_description=data["location_description"],
         location_postcode_district=data["location_postcode_district"],
@@ -63,6 +66,39 @@ def concern_data(form: ConcernForm, suspects: SuspectFormSet) -> services.Concer
         else [],
         phones=[(data["phone_number"], data["phone_description"])] if data["phone_number"] else [],
     )
+
+
+def people_matched(
+    request: HttpRequest, suspects: SuspectFormSet
+) -> tuple[list[Person], list[SuspectForm], bool]:
+    """Each person typed in is checked against the records the user may see, as a child is:
+    a row with likely matches must be answered (this record, or someone new) before anything
+    is written. Returns the matched records, the rows to create, and whether any row is still
+    to be answered. Records the user may not see are never offered."""
+    visible = selectors.people_visible(user=request.user).exclude(kind=Person.Kind.CHILD)
+    matched: list[Person] = []
+    new_rows: list[SuspectForm] = []
+    unanswered = False
+    for row in suspects:
+        if not row.has_content():
+            continue
+        data = row.cleaned_data
+        query = matching.MatchQuery(
+            names=[f"{data['first_name']} {data['last_name']}", data["alias"]],
+            age=data["estimated_age"],
+        )
+        row.matches = matching.ranked_matches(query, visible, minimum=matching.LIKELY_MATCH)
+        choice = request.POST.get(row.add_prefix("match"))
+        chosen = next((p for p, _ in row.matches if str(p.public_id) == choice), None)
+        if not row.matches or choice == NEW_PERSON:
+            new_rows.append(row)
+        elif chosen is not None:
+            matched.append(chosen)
+        else:
+            unanswered = True
+            if choice is not None:
+                row.match_error = "Select the record of this person, or a new person"
+    return matched, new_rows, unanswered
 
 
 def child_query(child_form: ChildForm) -> matching.MatchQuery:
@@ -102,12 +138,13 @@ def concern_new_child(request: HttpRequest) -> HttpResponse:
         selectors.people_visible(user=request.user).filter(kind=Person.Kind.CHILD),
         minimum=matching.LIKELY_MATCH,
     )
-    if visible_matches and choice is None:
+    matched, new_rows, unanswered = people_matched(request, suspects)
+    if (visible_matches and choice is None) or unanswered:
         context["matches"] = visible_matches
         return render(request, "cases/concern_form.html", context)
 
     submit = "save_draft" not in request.POST
-    data = concern_data(form, suspects)
+    data = concern_data(form, new_rows, matched)
     if choice and choice != NEW_CHILD:
         chosen = next((p for p, _ in visible_matches if str(p.public_id) == choice), None)
         if chosen is None:
@@ -179,28 +216,114 @@ def add_suspect_row(request: HttpRequest, prefix: str) -> SuspectFormSet:
     return SuspectFormSet(data=data, prefix=prefix)
 
 
+def known_people(request: HttpRequest, case: Case) -> list[Person]:
+    """The people linked to the child whose records the user may see."""
+    return [
+        link.person
+        for link in selectors.linked_people(user=request.user, child=case.child)
+        if not link.restricted
+    ]
+
+
 @require_http_methods(["GET", "POST"])
 def concern_new_for_case(request: HttpRequest, public_id) -> HttpResponse:
     case = case_for(request, public_id, Capability.EDIT_RECORDS)
     agency = recording_agency(request, case.owner_agency_id)
     indicator_set = indicator_set_current()
     post = request.POST if request.method == "POST" else None
-    form = ConcernForm(data=post, prefix="concern", indicator_set=indicator_set)
+    form = ConcernForm(
+        data=post,
+        prefix="concern",
+        indicator_set=indicator_set,
+        known_people=known_people(request, case),
+    )
     suspects = SuspectFormSet(data=post, prefix="suspect")
     context = {"form": form, "suspects": suspects, "case": case}
     if request.method == "POST" and "add_suspect" in request.POST:
         context["suspects"] = add_suspect_row(request, "suspect")
         return render(request, "cases/concern_form.html", context)
     if request.method == "POST" and form.is_valid() and suspects.is_valid():
-        concern = services.concern_log(
-            case=case,
-            data=concern_data(form, suspects),
-            reporter_agency=agency,
-            indicator_set=indicator_set,
-            submit="save_draft" not in request.POST,
-            by=request.user,
-        )
+        matched, new_rows, unanswered = people_matched(request, suspects)
+        if not unanswered:
+            concern = services.concern_log(
+                case=case,
+                data=concern_data(form, new_rows, matched),
+                reporter_agency=agency,
+                indicator_set=indicator_set,
+                submit="save_draft" not in request.POST,
+                by=request.user,
+            )
+            return redirect("cases:concern-detail", public_id=concern.public_id)
+    return render(request, "cases/concern_form.html", context)
+
+
+def concern_initial(concern: Concern) -> dict:
+    location = concern.locations.select_related("location").first()
+    vehicle = concern.details.filter(type="vehicle").first()
+    phone = concern.details.filter(type="phone").first()
+    return {
+        "occurred_on": concern.occurred_on,
+        "occurred_at_time": concern.occurred_at_time,
+        "place": concern.place,
+        "narrative": concern.narrative,
+        "reporter_name": concern.reporter_name,
+        "indicators": concern.indicator_codes,
+        "known_people": [str(link.person.public_id) for link in concern.people.all()],
+        "location_type": location.location.type if location else "",
+        "location_description": location.location.description if location else "",
+        "location_postcode_district": location.location.postcode_district if location else "",
+        "vehicle_registration": vehicle.value if vehicle else "",
+        "vehicle_description": vehicle.description if vehicle else "",
+        "phone_number": phone.value if phone else "",
+        "phone_description": phone.description if phone else "",
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def concern_edit(request: HttpRequest, public_id) -> HttpResponse:
+    """Complete a draft concern (a submitted concern is final; add a case note instead)."""
+    concern = concern_for(request, public_id, Capability.EDIT_RECORDS)
+    if concern.status != Concern.Status.DRAFT:
+        messages.info(request, "This concern has been submitted: add a case note to correct it")
         return redirect("cases:concern-detail", public_id=concern.public_id)
+    linked = concern.people.select_related("person")
+    visible_ids = set(
+        selectors.people_visible(user=request.user)
+        .filter(pk__in=[link.person_id for link in linked])
+        .values_list("pk", flat=True)
+    )
+    offered = {p.pk: p for p in known_people(request, concern.case)}
+    offered.update(
+        {link.person_id: link.person for link in linked if link.person_id in visible_ids}
+    )
+    # Links to people the user may no longer see are kept as they are: nobody unticks them.
+    unseen = [link.person for link in linked if link.person_id not in visible_ids]
+    post = request.POST if request.method == "POST" else None
+    form = ConcernForm(
+        data=post,
+        prefix="concern",
+        indicator_set=concern.indicator_set,
+        known_people=list(offered.values()),
+        initial=concern_initial(concern),
+    )
+    suspects = SuspectFormSet(data=post, prefix="suspect")
+    context = {"form": form, "suspects": suspects, "case": concern.case, "concern": concern}
+    if request.method == "POST" and "add_suspect" in request.POST:
+        context["suspects"] = add_suspect_row(request, "suspect")
+        return render(request, "cases/concern_form.html", context)
+    if request.method == "POST" and form.is_valid() and suspects.is_valid():
+        matched, new_rows, unanswered = people_matched(request, suspects)
+        if not unanswered:
+            services.concern_draft_update(
+                concern=concern,
+                data=concern_data(form, new_rows, [*matched, *unseen]),
+                submit="save_draft" not in request.POST,
+                by=request.user,
+            )
+            messages.success(
+                request, "Draft saved" if "save_draft" in request.POST else "Concern submitted"
+            )
+            return redirect("cases:concern-detail", public_id=concern.public_id)
     return render(request, "cases/concern_form.html", context)
 
 

@@ -134,6 +134,7 @@ URL_RULES = {
     "cases:case-chronology": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/chronology/"),
     "cases:case-chronology-print": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/chronology/print/"),
     "cases:concern-history": RecordScoped(C.VIEW_RECORDS, "/concerns/{concern}/history/"),
+    "cases:concern-edit": RecordScoped(C.EDIT_RECORDS, "/concerns/{concern}/edit/"),
     "cases:person-history": RecordScoped(C.VIEW_RECORDS, "/people/{child}/history/"),
     "cases:network-history": RecordScoped(C.VIEW_RECORDS, "/networks/{network}/history/"),
     "cases:person-unshare": RecordScoped(

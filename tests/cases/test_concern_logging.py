@@ -132,9 +132,17 @@ def test_a_child_the_worker_may_see_is_offered_before_a_new_record_is_made(clien
     child = Person.objects.get(kind="child")
     assert str(child.public_id) in page
 
-    client.post("/concerns/new/", {**second, "match_choice": str(child.public_id)})
+    # The suspect "Tiny" is already recorded too, and is offered in the same way.
+    tiny = Person.objects.get(kind="suspect")
+    assert f'name="suspect-0-match" type="radio" value="{tiny.public_id}"' in page
+
+    client.post(
+        "/concerns/new/",
+        {**second, "match_choice": str(child.public_id), "suspect-0-match": str(tiny.public_id)},
+    )
     assert Person.objects.filter(kind="child").count() == 1
     assert child.cases.get().concerns.count() == 2
+    assert Person.objects.filter(kind="suspect").count() == 1
 
 
 def test_a_match_held_by_another_agency_is_never_shown_but_its_cse_lead_is_told(
@@ -186,6 +194,7 @@ def test_a_concern_on_an_existing_case(client, worker):
     case = Case.objects.get()
     data = {k: v for k, v in concern_post().items() if not k.startswith("child-")}
     data["concern-indicators"] = ["M09"]
+    data["suspect-0-alias"] = ""
     response = client.post(f"/cases/{case.public_id}/concerns/new/", data)
     assert response.status_code == 302
     assert case.concerns.count() == 2
