@@ -421,6 +421,29 @@ class MissingEpisodeForm(GovUKForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         error_messages={"invalid": "Enter when the interview was completed as a date and time"},
     )
+    concerns = forms.MultipleChoiceField(
+        label="Concerns linked to this episode",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select concerns from the list"},
+    )
+
+    def __init__(self, *args, concerns=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.case_concerns = {str(c.public_id): c for c in concerns}
+        self.fields["concerns"].choices = [
+            (
+                key,
+                f"Concern of {c.occurred_on:%d %B %Y}"
+                + (" (draft)" if c.status == "draft" else ""),
+            )
+            for key, c in self.case_concerns.items()
+        ]
+        if not self.case_concerns:
+            del self.fields["concerns"]
+
+    def clean_concerns(self) -> list:
+        return [self.case_concerns[key] for key in self.cleaned_data["concerns"]]
 
     def clean(self):
         cleaned = super().clean()
@@ -428,6 +451,8 @@ class MissingEpisodeForm(GovUKForm):
         now = timezone.now()
         if start and start > now:
             self.add_error("started_at", "The time the child went missing must be in the past")
+        if end and end > now:
+            self.add_error("ended_at", "The time the child returned must be in the past")
         if start and end and end < start:
             self.add_error("ended_at", "The return must be after the child went missing")
         completed = cleaned.get("return_interview_completed_at")

@@ -369,7 +369,7 @@ class MissingEpisode(ArchivableModel):
     where_found = models.CharField(max_length=300, blank=True)
     concerns = models.ManyToManyField(Concern, blank=True, related_name="missing_episodes")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[concerns])
 
     class Meta:
         ordering = ["-started_at"]

@@ -416,6 +416,7 @@ def missing_episode_record(
     return_interview_completed_at: datetime | None,
     where_found: str,
     by: User,
+    concerns: list[Concern] = (),
 ) -> MissingEpisode:
     episode = MissingEpisode(
         case=case,
@@ -429,8 +430,32 @@ def missing_episode_record(
     )
     _stamp(episode, by)
     episode.save()
+    episode.concerns.set([c for c in concerns if c.case_id == case.pk])
     if case.reported_missing != "yes":
         case_update(case=case, changes={"reported_missing": "yes"}, by=by)
+    return episode
+
+
+MISSING_EPISODE_FIELDS = (
+    "type", "started_at", "ended_at", "reported_to_police", "return_interview",
+    "return_interview_completed_at", "where_found",
+)  # fmt: skip
+
+
+@transaction.atomic
+def missing_episode_update(
+    *, episode: MissingEpisode, changes: dict, concerns: list[Concern], by: User
+) -> MissingEpisode:
+    """Complete an episode as it unfolds: the return, where the child was found, the return
+    home interview, and the concerns it is linked to."""
+    episode = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
+    for name, value in changes.items():
+        if name not in MISSING_EPISODE_FIELDS:
+            raise ValueError(f"{name} cannot be changed here")
+        setattr(episode, name, value)
+    _stamp(episode, by)
+    episode.save()
+    episode.concerns.set([c for c in concerns if c.case_id == episode.case_id])
     return episode
 
 

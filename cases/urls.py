@@ -33,6 +33,11 @@ urlpatterns = [
         missing.missing_episode_new,
         name="missing-episode-new",
     ),
+    path(
+        "missing-episodes/<uuid:public_id>/edit/",
+        missing.missing_episode_edit,
+        name="missing-episode-edit",
+    ),
     path("concerns/new/", concern.concern_new_child, name="concern-new-child"),
     path("concerns/<uuid:public_id>/", concern.concern_detail, name="concern-detail"),
     path("concerns/<uuid:public_id>/edit/", concern.concern_edit, name="concern-edit"),

@@ -12,11 +12,12 @@ from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from agencies.access import record_share
 from agencies.models import Agency, Role
 from agencies.roles import Capability, role_can
-from cases.models import Association, Network, NetworkMember
+from cases.models import Association, MissingEpisode, Network, NetworkMember
 from cases.services import case_share
 from core.models import Task
 from indicators.models import IndicatorSet, RiskAssessment
@@ -169,6 +170,7 @@ URL_RULES = {
     ),
     "cases:concern-new-for-case": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/concerns/new/"),
     "cases:missing-episode-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/missing/new/"),
+    "cases:missing-episode-edit": RecordScoped(C.EDIT_RECORDS, "/missing-episodes/{episode}/edit/"),
     "cases:concern-detail": RecordScoped(C.VIEW_RECORDS, "/concerns/{concern}/"),
     "cases:concern-submit": RecordScoped(
         C.EDIT_RECORDS, "/concerns/{concern}/submit/", method="post", other_method_status=405
@@ -388,6 +390,7 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation,
     network = Network.objects.create(owner_agency=owner, name="Mill Street")
     member = NetworkMember.objects.create(network=network, person=case.child, role="victim")
     suspect = PersonFactory(owner_agency=owner, kind="suspect")
+    episode = MissingEpisode.objects.create(case=case, started_at=timezone.now())
     record_share(record=suspect, agency=shared, reason="Joint operation", by=UserFactory())
     record_share(record=network, agency=shared, reason="Joint operation", by=UserFactory())
     viewer_agency = {"owner": owner, "shared": shared, "other": other}[relation]
@@ -398,6 +401,7 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation,
         "case": case.public_id,
         "child": case.child.public_id,
         "suspect": suspect.public_id,
+        "episode": episode.public_id,
         "concern": concern.public_id,
         "shared": shared.public_id,
         "candidate": candidate.public_id,

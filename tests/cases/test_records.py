@@ -8,7 +8,7 @@ from cases import services
 from cases.models import Association, Case, MissingEpisode, Network, NetworkMember, Person
 from tests.cases.conftest import concern_post
 from tests.conftest import sign_in
-from tests.factories import AgencyFactory, CaseFactory, member
+from tests.factories import AgencyFactory, CaseFactory, ConcernFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +306,74 @@ def test_merging_keeps_network_roles_shares_and_drops_only_the_link_between_the_
     assert network.members.get().person == survivor
     partner_user = member(Role.FRONTLINE, partner)
     assert visible(partner_user, Person.objects.filter(pk=survivor.pk)).exists()
+
+
+def test_a_missing_episode_is_completed_later_and_linked_to_concerns(client, worker):
+    sign_in(client, worker)
+    client.post("/concerns/new/", concern_post())
+    case = Case.objects.get()
+    concern = case.concerns.get()
+    client.post(
+        f"/cases/{case.public_id}/missing/new/",
+        {"type": "missing", "started_at": "2025-03-01T21:00", "return_interview": "not_offered"},
+    )
+    episode = MissingEpisode.objects.get()
+    url = f"/missing-episodes/{episode.public_id}/edit/"
+    form = client.get(url).content.decode()
+    assert 'value="2025-03-01T21:00"' in form
+    assert "Concerns linked to this episode" in form
+
+    bad = client.post(
+        url,
+        {
+            "type": "missing",
+            "started_at": "2025-03-01T21:00",
+            "ended_at": "2025-03-01T20:00",
+            "return_interview": "offered",
+            "where_found": "A flat in Leeds",
+        },
+    )
+    assert "The return must be after the child went missing" in bad.content.decode()
+    assert 'value="A flat in Leeds"' in bad.content.decode()  # what was typed is kept
+    episode.refresh_from_db()
+    assert episode.ended_at is None
+
+    client.post(
+        url,
+        {
+            "type": "missing",
+            "started_at": "2025-03-01T21:00",
+            "ended_at": "2025-03-02T08:00",
+            "return_interview": "completed",
+            "return_interview_completed_at": "2025-03-03T10:00",
+            "where_found": "A flat in Leeds",
+            "concerns": [str(concern.public_id)],
+        },
+    )
+
+    episode.refresh_from_db()
+    assert episode.where_found == "A flat in Leeds"
+    assert episode.return_interview_within_72_hours is True
+    assert list(episode.concerns.all()) == [concern]
+    history = client.get(f"/cases/{case.public_id}/history/").content.decode()
+    assert "to 02 March 2025 08:00; return interview completed" in history
+
+
+def test_a_missing_episode_cannot_link_another_cases_concern(client, worker):
+    sign_in(client, worker)
+    client.post("/concerns/new/", concern_post())
+    first = Case.objects.get()
+    other_concern = ConcernFactory(case=CaseFactory(owner_agency=first.owner_agency))
+
+    response = client.post(
+        f"/cases/{first.public_id}/missing/new/",
+        {
+            "type": "missing",
+            "started_at": "2025-03-01T21:00",
+            "return_interview": "not_offered",
+            "concerns": [str(other_concern.public_id)],
+        },
+    )
+
+    assert "Select concerns from the list" in response.content.decode()
+    assert not MissingEpisode.objects.exists()
