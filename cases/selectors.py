@@ -24,6 +24,8 @@ from cases.models import (
     PersonIdentifier,
     age_on,
 )
+from indicators.models import RiskAssessment
+from referrals.models import Referral
 
 
 def case_list_visible(*, user: User) -> QuerySet[Case]:
@@ -198,13 +200,25 @@ def _at(day: date, moment: time | None = None) -> datetime:
     return timezone.make_aware(datetime.combine(day, moment or time(0, 0)))
 
 
-def case_chronology(*, case: Case, kinds: set[str] | None = None) -> list[ChronologyEvent]:
-    """One timeline of the child's case, newest first (later issues add assessments and
-    referrals)."""
+def child_chronology(
+    *, user: User, child: Person, kinds: set[str] | None = None
+) -> list[ChronologyEvent]:
+    """One timeline of the child, newest first, across every case about them that the user
+    may see (a child known to police and to social care has two). One query per kind of
+    event, however many events."""
     kinds = kinds or set(CHRONOLOGY_KINDS)
+    cases = {
+        case.pk: case
+        for case in case_list_visible(user=user).filter(child=child).select_related("owner_agency")
+    }
+    several = len(cases) > 1
+
+    def held(case_id: int) -> str:
+        return f"Case held by {cases[case_id].owner_agency.name}. " if several else ""
+
     events: list[ChronologyEvent] = []
     if "concern" in kinds:
-        for concern in Concern.objects.filter(case=case).select_related("reporter_agency"):
+        for concern in Concern.objects.filter(case__in=cases).select_related("reporter_agency"):
             category = (
                 f"; provisional category {concern.provisional_category}"
                 if concern.provisional_category
@@ -215,38 +229,42 @@ def case_chronology(*, case: Case, kinds: set[str] | None = None) -> list[Chrono
                     at=_at(concern.occurred_on, concern.occurred_at_time),
                     kind="concern",
                     title=f"Concern ({concern.get_status_display().lower()})",
-                    summary=f"{len(concern.indicator_codes)} warning signs ticked{category}. "
-                    f"Recorded by {concern.reporter_agency.name}.",
+                    summary=f"{held(concern.case_id)}{len(concern.indicator_codes)} warning "
+                    f"signs ticked{category}. Recorded by {concern.reporter_agency.name}.",
                     url=f"/concerns/{concern.public_id}/",
                 )
             )
     if "assessment" in kinds:
-        for assessment in case.assessments.exclude(status="draft"):
+        for assessment in RiskAssessment.objects.filter(case__in=cases).exclude(status="draft"):
             events.append(
                 ChronologyEvent(
                     at=_at(assessment.assessed_on),
                     kind="assessment",
                     title=f"Risk assessment ({assessment.get_status_display().lower()})",
-                    summary=f"Score {assessment.score}; final category {assessment.final_category}",
+                    summary=f"{held(assessment.case_id)}Score {assessment.score}; "
+                    f"final category {assessment.final_category}",
                     url=f"/assessments/{assessment.public_id}/",
                 )
             )
     if "referral" in kinds:
-        for referral in case.referrals.exclude(status="draft").select_related(
-            "from_agency", "to_agency"
-        ):
+        referrals = (
+            Referral.objects.filter(case__in=cases)
+            .exclude(status="draft")
+            .select_related("from_agency", "to_agency")
+        )
+        for referral in referrals:
             events.append(
                 ChronologyEvent(
                     at=referral.sent_at or referral.created_at,
                     kind="referral",
                     title=f"Referral to {referral.to_agency.name}",
-                    summary=f"{referral.get_urgency_display()}; "
+                    summary=f"{held(referral.case_id)}{referral.get_urgency_display()}; "
                     f"{referral.get_status_display().lower()}",
                     url=f"/referrals/{referral.public_id}/",
                 )
             )
     if "missing" in kinds:
-        for episode in MissingEpisode.objects.filter(case=case):
+        for episode in MissingEpisode.objects.filter(case__in=cases, archived_at__isnull=True):
             returned = (
                 f"returned {timezone.localtime(episode.ended_at):%d %b %Y %H:%M}"
                 if episode.ended_at
@@ -257,37 +275,40 @@ def case_chronology(*, case: Case, kinds: set[str] | None = None) -> list[Chrono
                     at=episode.started_at,
                     kind="missing",
                     title=episode.get_type_display(),
-                    summary=f"{returned}; return home interview: "
+                    summary=f"{held(episode.case_id)}{returned}; return home interview: "
                     f"{episode.get_return_interview_display().lower()}",
                 )
             )
     if "note" in kinds:
-        for note in CaseNote.objects.filter(case=case).select_related("created_by"):
+        notes = CaseNote.objects.filter(case__in=cases, archived_at__isnull=True)
+        for note in notes.select_related("created_by"):
             author = note.created_by.full_name if note.created_by else "System"
             events.append(
                 ChronologyEvent(
-                    at=note.created_at, kind="note", title=f"Note by {author}", summary=note.text
+                    at=note.created_at,
+                    kind="note",
+                    title=f"Note by {author}",
+                    summary=f"{held(note.case_id)}{note.text}",
                 )
             )
     if "status" in kinds:
-        previous = None
-        for version in case.history.order_by("history_id"):
-            if previous is None:
+        previous: dict[int, object] = {}
+        for version in Case.history.filter(id__in=cases).order_by("history_id"):
+            before = previous.get(version.id)
+            if before is None:
+                title, summary = "Case opened", held(version.id).strip()
+            elif version.status != before.status:
+                title = f"Case {version.get_status_display().lower()}"
+                summary = f"{held(version.id)}{version.history_change_reason or ''}".strip()
+            else:
+                title = ""
+            if title:
                 events.append(
                     ChronologyEvent(
-                        at=version.history_date, kind="status", title="Case opened", summary=""
+                        at=version.history_date, kind="status", title=title, summary=summary
                     )
                 )
-            elif version.status != previous.status:
-                events.append(
-                    ChronologyEvent(
-                        at=version.history_date,
-                        kind="status",
-                        title=f"Case {version.get_status_display().lower()}",
-                        summary=version.history_change_reason or "",
-                    )
-                )
-            previous = version
+            previous[version.id] = version
     return sorted(events, key=lambda event: event.at, reverse=True)
 
 

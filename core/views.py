@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -75,8 +76,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def task_list(request: HttpRequest) -> HttpResponse:
-    tasks = tasks_for(request.user).filter(status=Task.Status.OPEN)
-    return render(request, "core/task_list.html", {"tasks": tasks[:100]})
+    tasks = tasks_for(request.user).filter(status=Task.Status.OPEN).order_by("-created_at", "-id")
+    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    return render(request, "core/task_list.html", {"page": page, "tasks": page.object_list})
 
 
 def task_detail(request: HttpRequest, public_id) -> HttpResponse:

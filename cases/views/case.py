@@ -93,7 +93,9 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
 def _chronology_page(request: HttpRequest, public_id, *, template: str, action: str):
     case = case_for(request, public_id, Capability.VIEW_RECORDS)
     chosen = sorted(k for k in request.GET.getlist("kind") if k in selectors.CHRONOLOGY_KINDS)
-    events = selectors.case_chronology(case=case, kinds=set(chosen) or None)
+    events = selectors.child_chronology(
+        user=request.user, child=case.child, kinds=set(chosen) or None
+    )
     access.log_view(request, case, action=action, detail={"kinds": chosen, "events": len(events)})
     return render(
         request,

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.utils.html import escape
 
 from agencies.access import record_share, visible
 from agencies.models import Role
@@ -377,3 +378,45 @@ def test_a_missing_episode_cannot_link_another_cases_concern(client, worker):
 
     assert "Select concerns from the list" in response.content.decode()
     assert not MissingEpisode.objects.exists()
+
+
+def test_the_chronology_is_one_timeline_of_every_case_about_the_child_the_user_may_see(
+    client, worker, partnership_agencies
+):
+    own, police, unrelated = partnership_agencies
+    case = CaseFactory(owner_agency=own)
+    ConcernFactory(case=case, narrative="Own concern", place="Bus station")
+    police_case = CaseFactory(owner_agency=police, child=case.child)
+    ConcernFactory(case=police_case, occurred_on=date(2025, 2, 1))
+    services.case_share(
+        case=police_case, agency=own, reason="Strategy meeting", by=member(Role.CSE_LEAD, police)
+    )
+    hidden_case = CaseFactory(owner_agency=unrelated, child=case.child)
+    ConcernFactory(case=hidden_case, occurred_on=date(2025, 1, 1))
+    sign_in(client, worker)
+
+    page = client.get(f"/cases/{case.public_id}/chronology/").content.decode()
+
+    assert page.count("Concern (") == 2
+    assert f"Case held by {escape(police.name)}" in page
+    assert f"Case held by {escape(own.name)}" in page
+    assert escape(unrelated.name) not in page
+    assert "1 January 2025" not in page
+
+
+def test_the_chronology_runs_the_same_queries_however_many_events(
+    client, worker, django_assert_max_num_queries
+):
+    case = CaseFactory(owner_agency=worker.memberships.get().agency)
+    ConcernFactory(case=case)
+    services.case_note_add(case=case, text="Seen at school", by=worker)
+    sign_in(client, worker)
+    url = f"/cases/{case.public_id}/chronology/"
+    with django_assert_max_num_queries(40) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(15):
+        ConcernFactory(case=case)
+        services.case_note_add(case=case, text="Seen at school", by=worker)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert page.count("Note by") == 16

@@ -107,3 +107,18 @@ def test_a_search_by_age_or_date_of_birth_finds_only_people_of_that_age(client, 
     assert "Jane Doe" not in by_birth
     assert "Ellis Grey" not in by_birth
     assert ("Robin Ash" in by_birth) == (abs(14 - john_age) <= 1)
+
+
+def test_person_search_runs_the_same_queries_however_many_people_it_finds(
+    client, worker, partnership_agencies, django_assert_max_num_queries
+):
+    agency = partnership_agencies[0]
+    for _ in range(2):
+        child(agency, worker, first_name="John", last_name="Smith")
+    sign_in(client, worker)
+    with django_assert_max_num_queries(40) as few:
+        assert "2 people found" in search(client, name="John Smith")
+    for _ in range(20):
+        child(agency, worker, first_name="John", last_name="Smith")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert "22 people found" in search(client, name="John Smith")

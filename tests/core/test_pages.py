@@ -2,8 +2,10 @@ import re
 
 import pytest
 
+from agencies.models import Role
+from core.models import Task
 from tests.conftest import sign_in
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +49,28 @@ def test_an_unknown_address_answers_with_the_service_404_page(client):
 def test_public_pages_need_no_sign_in(client):
     for url in ("/accessibility/", "/privacy/"):
         assert client.get(url).status_code == 200
+
+
+def test_the_task_list_pages_through_tasks_with_the_same_queries(
+    client, django_assert_max_num_queries
+):
+    lead = member(Role.CSE_LEAD)
+    agency = lead.memberships.get().agency
+
+    def add_tasks(count: int) -> None:
+        for n in range(count):
+            Task.objects.create(
+                kind=Task.Kind.POSSIBLE_MATCH, agency=agency, role=Role.CSE_LEAD, title=f"T{n}"
+            )
+
+    add_tasks(2)
+    sign_in(client, lead)
+    with django_assert_max_num_queries(30) as few:
+        assert "2 open tasks" in client.get("/tasks/").content.decode()
+    add_tasks(60)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        first = client.get("/tasks/").content.decode()
+    assert "62 open tasks" in first
+    assert "Page 1 of 2" in first
+    second = client.get("/tasks/?page=2").content.decode()
+    assert len(re.findall(r'href="/tasks/[0-9a-f-]{36}/"', second)) == 12
