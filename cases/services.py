@@ -218,7 +218,9 @@ def concern_log(
     """Record a concern with what was seen, the indicators ticked (and the provisional category
     they give), the people, location, vehicles and phones. A draft can be completed later."""
     screening = quick_screening(
-        indicator_set, data.indicator_codes, child_age=case.child.age_at(data.occurred_on)
+        indicator_set.scoring_rules(),
+        data.indicator_codes,
+        child_age=case.child.age_at(data.occurred_on),
     )
     concern = Concern(
         case=case,
@@ -343,7 +345,7 @@ def concern_draft_update(*, concern: Concern, data: ConcernData, submit: bool, b
     if concern.status != Concern.Status.DRAFT:
         raise ConcernNotDraft("This concern has been submitted and can no longer be changed")
     screening = quick_screening(
-        concern.indicator_set,
+        concern.indicator_set.scoring_rules(),
         data.indicator_codes,
         child_age=concern.case.child.age_at(data.occurred_on),
     )

@@ -63,6 +63,9 @@ class AssessmentForm(GovUKForm):
             )
         self.govuk_style()
         self.screening = None
+        self.final_category = None
+        self.final_band = None
+        self.needs_sign_off = False
 
     def clean_assessed_on(self):
         value = self.cleaned_data["assessed_on"]
@@ -80,7 +83,7 @@ class AssessmentForm(GovUKForm):
         cleaned = super().clean()
         day = cleaned.get("assessed_on") or timezone.localdate()
         self.screening = scoring.score_responses(
-            self.indicator_set,
+            self.indicator_set.scoring_rules(),
             {code: presence for code, (presence, _) in self.responses().items()},
             child_age=self.child.age_at(day),
         )
@@ -100,6 +103,16 @@ class AssessmentForm(GovUKForm):
                 )
             if not cleaned.get("judgement_reason", "").strip():
                 self.add_error("judgement_reason", "Enter the reason for raising or lowering")
+        # The final category as it will be saved; a judgement not yet valid leaves the
+        # category after the rules, so the panel never shows a category that cannot be saved.
+        judged = judgement in ("raise", "lower") and "judged_category" not in self.errors
+        self.final_category = scoring.judged_category(
+            self.screening, direction=judgement if judged else "none", category=category
+        )
+        self.final_band = scoring.band_of_category(
+            self.indicator_set.scoring_rules(), self.final_category
+        )
+        self.needs_sign_off = judged and judgement == "lower"
         return cleaned
 
     def sections(self):

@@ -6,6 +6,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from core.models import BaseModel
+from indicators.scoring import ScoringRules
 
 
 class IndicatorSet(BaseModel):
@@ -36,6 +37,18 @@ class IndicatorSet(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name}, version {self.version}"
+
+    def scoring_rules(self) -> ScoringRules:
+        """The frozen description that `indicators.scoring` scores with (one query, cached on
+        the instance)."""
+        if not hasattr(self, "_scoring_rules"):
+            self._scoring_rules = ScoringRules.build(
+                sections=dict(self.indicators.values_list("code", "section")),
+                points=self.points,
+                bands=self.bands,
+                rules=self.rules,
+            )
+        return self._scoring_rules
 
 
 class Indicator(models.Model):
@@ -118,6 +131,11 @@ class AssessmentResponse(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
     presence = models.CharField(max_length=20)
     evidence = models.TextField(blank=True)
+    # Who gave this answer (an assessment is often completed by several people over days).
+    recorded_by = models.ForeignKey(
+        "agencies.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
 

@@ -1,14 +1,16 @@
 """Scoring of spec/indicators.md: the score, the category band, and the rules that override it.
 
-Pure functions of the indicator set's data, so that an assessment scored with one version is
-always rescored the same way, and the quick screening of a concern uses the same code.
+Pure functions of a frozen description of an indicator set (`ScoringRules`), with no database
+and no Django: an assessment scored with one version is always rescored the same way, the
+quick screening of a concern uses the same code, and the property tests need no database.
+`IndicatorSet.scoring_rules()` builds the description of a stored set.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-from indicators.models import IndicatorSet
+from types import MappingProxyType
 
 PRESENT = "present"  # vulnerabilities (ever) and moderate indicators (past 6 months)
 PRESENT_RECENT = "recent"  # significant: present now or in the past 6 months
@@ -35,6 +37,42 @@ PRESENCE_LABELS = {code: label for answers in SECTION_RESPONSES.values() for cod
 
 
 @dataclass(frozen=True)
+class ScoringRules:
+    """What scoring needs of an indicator set: each code's section, the points, the bands
+    (with their labels and recommended actions) and the override rules."""
+
+    sections: Mapping[str, str]
+    points: Mapping[str, int]
+    bands: tuple[Mapping, ...]
+    rules: Mapping
+
+    @classmethod
+    def build(
+        cls, *, sections: Mapping[str, str], points: Mapping, bands, rules: Mapping
+    ) -> ScoringRules:
+        return cls(
+            sections=MappingProxyType(dict(sections)),
+            points=MappingProxyType(dict(points)),
+            bands=tuple(MappingProxyType(dict(band)) for band in bands),
+            rules=MappingProxyType(dict(rules)),
+        )
+
+    @classmethod
+    def from_file_data(cls, data: Mapping) -> ScoringRules:
+        """From an indicator set's file (the shipped JSON, or an uploaded version)."""
+        return cls.build(
+            sections={
+                item["code"]: section["key"]
+                for section in data["sections"]
+                for item in section["indicators"]
+            },
+            points=data["points"],
+            bands=data["bands"],
+            rules=data["rules"],
+        )
+
+
+@dataclass(frozen=True)
 class Screening:
     score: int
     scored_category: int
@@ -45,7 +83,8 @@ class Screening:
     not_known: int = 0
 
 
-def band_for(indicator_set: IndicatorSet, score: int) -> dict:
+def band_for(indicator_set: ScoringRules, score: int) -> Mapping:
+    """`indicator_set` is anything with the set's `bands` (its rules, or the stored set)."""
     bands = sorted(indicator_set.bands, key=lambda band: band["min_score"])
     chosen = bands[0]
     for band in bands:
@@ -54,7 +93,7 @@ def band_for(indicator_set: IndicatorSet, score: int) -> dict:
     return chosen
 
 
-def band_of_category(indicator_set: IndicatorSet, category: int) -> dict:
+def band_of_category(indicator_set: ScoringRules, category: int) -> Mapping:
     """The band of a category; a category the set does not have gets a plain label rather
     than an error (a case scored with another version)."""
     return next(
@@ -64,13 +103,13 @@ def band_of_category(indicator_set: IndicatorSet, category: int) -> dict:
 
 
 def score_responses(
-    indicator_set: IndicatorSet,
-    responses: dict[str, str],
+    indicator_set: ScoringRules,
+    responses: Mapping[str, str],
     *,
     child_age: int | None,
 ) -> Screening:
     """Score responses {code: presence}; absent codes and "not known" score nothing."""
-    sections = dict(indicator_set.indicators.values_list("code", "section"))
+    sections = indicator_set.sections
     points = indicator_set.points
     score = 0
     any_moderate = any_significant = significant_recent = False
@@ -136,7 +175,7 @@ def judged_category(scored: Screening, *, direction: str, category: int | None) 
 
 
 def quick_screening(
-    indicator_set: IndicatorSet, codes: list[str], *, child_age: int | None
+    indicator_set: ScoringRules, codes: list[str], *, child_age: int | None
 ) -> Screening:
     """A concern's provisional category: each ticked indicator counts as present in the past
     6 months (spec/indicators.md, "Quick screening")."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from cases.services import case_update
 from core.models import Task
@@ -180,7 +181,7 @@ def assessment_save(
     """Save an assessment's responses and scores. Completing it sets the case's category and
     the next due date, unless the category was lowered: that waits for a supervisor."""
     screening = scoring.score_responses(
-        indicator_set,
+        indicator_set.scoring_rules(),
         {code: presence for code, (presence, _) in responses.items()},
         child_age=case.child.age_at(assessed_on),
     )
@@ -207,15 +208,7 @@ def assessment_save(
     elif complete:
         assessment.status = RiskAssessment.Status.COMPLETED
     assessment.save()
-    by_code = {i.code: i for i in indicator_set.indicators.all()}
-    assessment.responses.all().delete()
-    AssessmentResponse.objects.bulk_create(
-        AssessmentResponse(
-            assessment=assessment, indicator=by_code[code], presence=presence, evidence=evidence
-        )
-        for code, (presence, evidence) in responses.items()
-        if code in by_code
-    )
+    _responses_record(assessment=assessment, responses=responses, by=by)
     if assessment.status == RiskAssessment.Status.AWAITING_SIGN_OFF:
         subject = {"assessment": str(assessment.public_id), "case": str(case.public_id)}
         if not Task.objects.filter(
@@ -231,6 +224,41 @@ def assessment_save(
     elif assessment.status == RiskAssessment.Status.COMPLETED:
         _assessment_apply(assessment=assessment, by=by)
     return assessment
+
+
+def _responses_record(*, assessment: RiskAssessment, responses: dict, by) -> None:
+    """Write only the answers that changed, each naming who gave it, with history (in bulk:
+    an assessment has some 40 answers)."""
+    by_code = {i.code: i for i in assessment.indicator_set.indicators.all()}
+    existing = {r.indicator.code: r for r in assessment.responses.select_related("indicator")}
+    now = timezone.now()
+    new, changed = [], []
+    for code, (presence, evidence) in responses.items():
+        if code not in by_code:
+            continue
+        response = existing.get(code)
+        if response is None:
+            new.append(
+                AssessmentResponse(
+                    assessment=assessment,
+                    indicator=by_code[code],
+                    presence=presence,
+                    evidence=evidence,
+                    recorded_by=by,
+                    recorded_at=now,
+                )
+            )
+        elif (response.presence, response.evidence) != (presence, evidence):
+            response.presence, response.evidence = presence, evidence
+            response.recorded_by, response.recorded_at = by, now
+            changed.append(response)
+    bulk_create_with_history(new, AssessmentResponse, default_user=by)
+    bulk_update_with_history(
+        changed,
+        AssessmentResponse,
+        ["presence", "evidence", "recorded_by", "recorded_at"],
+        default_user=by,
+    )
 
 
 def _assessment_apply(*, assessment: RiskAssessment, by) -> None:

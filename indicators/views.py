@@ -139,7 +139,7 @@ def assessment_preview(request: HttpRequest, public_id) -> HttpResponse:
 def assessment_detail(request: HttpRequest, public_id) -> HttpResponse:
     assessment = assessment_for(request, public_id, Capability.VIEW_RECORDS)
     access.log_view(request, assessment.case)
-    responses = assessment.responses.select_related("indicator")
+    responses = assessment.responses.select_related("indicator", "recorded_by")
     final_band = band_of_category(assessment.indicator_set, assessment.final_category)
     may_sign_off = (
         assessment.status == RiskAssessment.Status.AWAITING_SIGN_OFF

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.utils.html import escape
 
 from agencies.models import Role
 from core.models import Task
@@ -142,6 +143,29 @@ def test_the_preview_scores_the_answers_so_far(client, case, worker):
     assert "<html" not in page
     assert 'data-testid="rules-category">2' in page
     assert "A significant indicator present in the past 6 months" in page
+
+
+@pytest.mark.parametrize(
+    ("judgement", "category", "reason", "final", "sign_off"),
+    [
+        ("none", "", "", "2: at risk", False),
+        ("raise", "4", "Disclosed abuse at the meeting", "4: significant risk", False),
+        ("lower", "1", "Now in a safe placement", "1: no apparent risk", True),
+        ("raise", "1", "Wrong way", "2: at risk", False),  # not a raise: not applied
+    ],
+)
+def test_the_preview_shows_the_final_category_after_judgement(
+    client, case, worker, judgement, category, reason, final, sign_off
+):
+    data = {
+        **answers(S01="recent"),
+        "judgement": judgement,
+        "judged_category": category,
+        "judgement_reason": reason,
+    }
+    page = client.post(f"/cases/{case.public_id}/assessments/preview/", data).content.decode()
+    assert f'data-testid="final-category">{final}' in page
+    assert ("Needs a supervisor's sign-off" in page) is sign_off
 
 
 def test_loading_a_new_version_changes_no_stored_assessment(client, case, worker):
@@ -283,3 +307,28 @@ def test_a_recommended_referral_links_to_the_referral_form(client, case, worker)
     assert assessment.final_category == 3
     page = client.get(f"/assessments/{assessment.public_id}/").content.decode()
     assert f'href="/cases/{case.public_id}/referrals/new/" data-testid="refer-link"' in page
+
+
+def test_each_answer_names_who_gave_it_and_keeps_its_history(client, case, worker):
+    data = {**answers(M01="present", S01="neither"), "save_draft": "1"}
+    del data["complete"]
+    client.post(f"/cases/{case.public_id}/assessments/new/", data)
+    assessment = RiskAssessment.objects.get()
+    colleague = member(Role.FRONTLINE, case.owner_agency)
+    sign_in(client, colleague)
+
+    client.post(
+        f"/assessments/{assessment.public_id}/edit/",
+        {**answers(M01="present", S01="recent"), "e_S01": "Disclosed to school nurse"},
+    )
+
+    responses = {r.indicator.code: r for r in assessment.responses.select_related("indicator")}
+    assert responses["M01"].recorded_by == worker  # unchanged: still the first assessor's
+    assert responses["S01"].recorded_by == colleague
+    s01_history = responses["S01"].history.order_by("history_id")
+    assert [(h.presence, h.history_user) for h in s01_history] == [
+        ("neither", worker),
+        ("recent", colleague),
+    ]
+    page = client.get(f"/assessments/{assessment.public_id}/").content.decode()
+    assert escape(colleague.full_name) in page

@@ -1,17 +1,29 @@
+"""Scoring is pure: these tests score the shipped set's file with no database, except the two
+that check the stored set against it."""
+
 import pytest
 
 from indicators.models import IndicatorSet
-from indicators.scoring import quick_screening, score_responses
+from indicators.scoring import ScoringRules, quick_screening, score_responses
+from indicators.services import shipped_set_data
 
-pytestmark = pytest.mark.django_db
+SHIPPED = ScoringRules.from_file_data(shipped_set_data())
 
 
 @pytest.fixture
 def catalogue():
-    return IndicatorSet.objects.get(is_current=True)
+    return SHIPPED
 
 
-def test_the_shipped_set_is_version_1_with_39_indicators(catalogue):
+@pytest.mark.django_db
+def test_the_stored_set_scores_with_the_same_rules_as_its_file():
+    stored = IndicatorSet.objects.get(is_current=True).scoring_rules()
+    assert stored == SHIPPED
+
+
+@pytest.mark.django_db
+def test_the_shipped_set_is_version_1_with_39_indicators():
+    catalogue = IndicatorSet.objects.get(is_current=True)
     assert (catalogue.name, catalogue.version) == ("Partnership CSE risk assessment", 1)
     counts = {
         s: catalogue.indicators.filter(section=s).count()
@@ -75,7 +87,7 @@ responses_strategy = st.fixed_dictionaries(
     },
 )
 hypothesis_settings = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
@@ -112,3 +124,19 @@ def test_the_bands_cover_every_score_and_rise_with_it(catalogue, score):
     band = band_for(catalogue, score)
     assert band["min_score"] <= score
     assert band_for(catalogue, score + 1)["category"] >= band["category"]
+
+
+def test_the_scoring_module_loads_without_django_or_a_database():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    check = (
+        "import sys; import indicators.scoring; "
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
