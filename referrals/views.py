@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies import access
@@ -111,6 +112,15 @@ def referral_new(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "referrals/referral_form.html", {"case": case, "form": form})
 
 
+def access_request_token(referral: Referral, person_pk: int) -> str:
+    """Names a restricted linked person in the request form without showing any identifier of
+    theirs: a keyed hash of the referral and the person, which the server recomputes for each
+    restricted entry. It still names the same person if the list changes meanwhile."""
+    return salted_hmac(
+        "referrals.access-request", f"{referral.pk}:{person_pk}", algorithm="sha256"
+    ).hexdigest()[:40]
+
+
 def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
     referral = referral_for(request, public_id)
     access.log_view(request, referral.case)
@@ -118,7 +128,10 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
              and referral.status in services.TRANSITIONS[step][0]]  # fmt: skip
     linked = []
     if referral.status == Referral.Status.ACCEPTED and may_step(request, referral, "close"):
-        linked = case_selectors.linked_people(user=request.user, child=referral.case.child)
+        linked = [
+            (link, access_request_token(referral, link.person_pk) if link.restricted else "")
+            for link in case_selectors.linked_people(user=request.user, child=referral.case.child)
+        ]
     case_visible = (
         case_selectors.case_list_visible(user=request.user).filter(pk=referral.case_id).exists()
     )
@@ -174,12 +187,17 @@ def access_request(request: HttpRequest, public_id) -> HttpResponse:
     referral = referral_for(request, public_id)
     if referral.status != Referral.Status.ACCEPTED or not may_step(request, referral, "close"):
         raise Http404("No such page")
-    linked = case_selectors.linked_people(user=request.user, child=referral.case.child)
-    try:
-        chosen = linked[int(request.POST.get("linked", ""))]
-    except (ValueError, IndexError):
-        raise Http404("No such record") from None
-    if not chosen.restricted:
+    token = request.POST.get("linked", "")
+    chosen = next(
+        (
+            link
+            for link in case_selectors.linked_people(user=request.user, child=referral.case.child)
+            if link.restricted
+            and constant_time_compare(access_request_token(referral, link.person_pk), token)
+        ),
+        None,
+    )
+    if chosen is None:
         raise Http404("No such record")
     services.access_request(
         referral=referral, person=Person.objects.get(pk=chosen.person_pk), by=request.user

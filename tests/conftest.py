@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -81,10 +82,8 @@ def database_url_of_test_database() -> str:
     return f"postgresql://{credentials}@{host}{port}/{db['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real Celery worker process on the configured broker (Redis on CI, the file-system
-    broker locally), consuming a queue of its own so parallel test runs never share tasks."""
+@contextlib.contextmanager
+def _worker_process(tmp_path, pool: list[str]):
     queue = f"test-{uuid.uuid4().hex[:12]}"
     log = tmp_path / "worker.log"
     env = {
@@ -105,7 +104,7 @@ def celery_worker_process(transactional_db, tmp_path):
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
+                *pool,
                 "--queues",
                 queue,
                 "--without-gossip",
@@ -131,6 +130,22 @@ def celery_worker_process(transactional_db, tmp_path):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker process on the configured broker (Redis on CI, the file-system
+    broker locally), consuming a queue of its own so parallel test runs never share tasks."""
+    with _worker_process(tmp_path, ["--pool=solo"]) as process:
+        yield process
+
+
+@pytest.fixture
+def celery_prefork_worker(transactional_db, tmp_path):
+    """As `celery_worker_process`, with two child processes taking tasks at the same time,
+    as production runs it (docker-compose.yml: --concurrency=2)."""
+    with _worker_process(tmp_path, ["--pool=prefork", "--concurrency=2"]) as process:
+        yield process
 
 
 def wait_for(condition, timeout: float = 30.0, interval: float = 0.2) -> bool:

@@ -22,6 +22,7 @@ from cases.services import case_share
 from core.models import Task
 from indicators.models import IndicatorSet, RiskAssessment
 from referrals.models import Referral
+from referrals.views import access_request_token
 from tests.conftest import sign_in
 from tests.factories import (
     AgencyFactory,
@@ -491,7 +492,11 @@ def test_referrals_open_only_to_the_agencies_at_either_end(client, action, role,
     viewer_agency = {"from": referrer, "to": receiver, "other": other}[relation]
     sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
     base = f"/referrals/{referral.public_id}/"
-    data = {"reason": "Not for us", "outcome": "Plan agreed", "linked": "0"}
+    data = {
+        "reason": "Not for us",
+        "outcome": "Plan agreed",
+        "linked": access_request_token(referral, suspect.pk),
+    }
 
     response = client.get(base) if action == "detail" else client.post(f"{base}{action}/", data)
 

@@ -43,3 +43,38 @@ def test_an_overdue_referral_is_escalated_exactly_once_with_the_check_run_twice(
     assert sorted(overdue.values_list("role", flat=True)) == ["cse_lead", "supervisor"]
     # The worker also sent each task's e-mail, once.
     assert wait_for(lambda: not overdue.filter(emailed_at__isnull=True).exists())
+
+
+def test_checks_running_at_once_in_two_worker_processes_escalate_each_referral_once(
+    celery_prefork_worker,
+):
+    """Two prefork children take the four checks together, so they race for the same rows:
+    the Escalation row's unique constraint must let exactly one of them escalate each."""
+    partnership = PartnershipFactory()
+    project, social_care = (AgencyFactory(partnerships=[partnership]) for _ in range(2))
+    member(Role.CSE_LEAD, social_care)
+    member(Role.SUPERVISOR, social_care)
+    case = CaseFactory(owner_agency=project)
+    late = timezone.now() - timedelta(days=1)
+    Referral.objects.bulk_create(
+        Referral(
+            case=case,
+            from_agency=project,
+            to_agency=social_care,
+            urgency="urgent",
+            reason="Seen with older men",
+            asked_for="Strategy discussion",
+            status="sent",
+            sent_at=late - timedelta(days=1),
+            acknowledge_due=late,
+            decision_due=late,
+        )
+        for _ in range(15)
+    )
+
+    results = [referral_deadlines_check.delay() for _ in range(4)]
+
+    # Each referral missed both deadlines: 30 escalations, however the runs interleaved.
+    assert sum(result.get(timeout=120) for result in results) == 30
+    assert Escalation.objects.count() == 30
+    assert Task.objects.filter(kind="referral_overdue").count() == 60

@@ -1,3 +1,4 @@
+import re
 import threading
 from datetime import timedelta
 
@@ -209,7 +210,16 @@ def test_the_receiving_lead_requests_access_to_a_linked_suspect(client, world):
     page = lead.get(f"/referrals/{referral.public_id}/").content.decode()
     assert f"A person held by {police.name}" in page
     assert "Quentin" not in page
-    lead.post(f"/referrals/{referral.public_id}/access-requests/", {"linked": "0"})
+    token = re.search(r'name="linked" value="([0-9a-f]{40})"', page).group(1)
+    assert str(suspect.public_id) not in page
+    # Another restricted person is linked meanwhile: the token still names the first one.
+    other = PersonFactory(owner_agency=police, kind="suspect", first_name="Aaron")
+    case_services.association_create(from_person=world["case"].child, to_person=other,
+                                     relationship="associate", owner_agency=police,
+                                     by=member(Role.FRONTLINE, police))  # fmt: skip
+    forged = lead.post(f"/referrals/{referral.public_id}/access-requests/", {"linked": "0"})
+    assert forged.status_code == 404
+    lead.post(f"/referrals/{referral.public_id}/access-requests/", {"linked": token})
     task = Task.objects.get(kind="access_request")
     assert (task.agency, task.subject["person"]) == (police, str(suspect.public_id))
 
