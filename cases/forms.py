@@ -20,7 +20,14 @@ from cases.codes import (
     Sex,
     YesNoUnknown,
 )
-from cases.models import MissingEpisode, Person, PersonContact, PersonIdentifier, age_on
+from cases.models import (
+    MissingEpisode,
+    NetworkMember,
+    Person,
+    PersonContact,
+    PersonIdentifier,
+    age_on,
+)
 from core.forms import GovUKForm
 
 
@@ -557,3 +564,49 @@ class UnshareForm(GovUKForm):
         max_length=2000,
         error_messages={"required": "Enter the reason for withdrawing the share"},
     )
+
+
+class NetworkMemberForm(GovUKForm):
+    """A member added by hand (with `people` to choose from) or an existing member's role and
+    dates (without)."""
+
+    person = forms.ChoiceField(
+        label="Person",
+        error_messages={
+            "required": "Select the person to add",
+            "invalid_choice": "Select a person from the list",
+        },
+    )
+    role = forms.ChoiceField(label="Role in the network", choices=NetworkMember.Role.choices)
+    joined_on = date_field("Date they joined")
+    left_on = date_field("Date they left", help_text="Leave empty while they are a member")
+    reason = forms.CharField(
+        label="Why (source of the information)", max_length=500, required=False
+    )
+
+    def __init__(self, *args, people=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if people is None:
+            del self.fields["person"]
+        else:
+            self.people = {str(p.public_id): p for p in people}
+            self.fields["person"].choices = [("", "Choose a person")] + [
+                (key, f"{p} ({p.get_kind_display().lower()}, held by {p.owner_agency.name})")
+                for key, p in self.people.items()
+            ]
+            del self.fields["left_on"]
+
+    def clean_person(self):
+        return self.people[self.cleaned_data["person"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        joined, left = cleaned.get("joined_on"), cleaned.get("left_on")
+        for name in ("joined_on", "left_on"):
+            try:
+                not_in_future(cleaned.get(name), "date")
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+        if joined and left and left < joined:
+            self.add_error("left_on", "The date they left must be on or after the date they joined")
+        return cleaned

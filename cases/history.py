@@ -245,7 +245,9 @@ def network_history(network: Network, *, visible_person_ids: set[int]) -> list[C
 
     def member(version) -> str:
         joined = f", joined {version.joined_on:%d %B %Y}" if version.joined_on else ""
-        return f"{person(version.person_id)}: {version.get_role_display().lower()}{joined}"
+        left = f", left {version.left_on:%d %B %Y}" if version.left_on else ""
+        role = version.get_role_display().lower()
+        return f"{person(version.person_id)}: {role}{joined}{left}"
 
     return history_changes(
         network, parts=[Part("Member", NetworkMember.history.filter(network_id=network.pk), member)]

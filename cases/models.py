@@ -425,12 +425,22 @@ class NetworkMember(BaseModel):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="network_memberships")
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.UNKNOWN)
     joined_on = models.DateField(null=True, blank=True)
+    # A member who left stays on the network as a former member: what was known is kept.
+    left_on = models.DateField(null=True, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["network", "person"], name="one_membership_per_network")
+            models.UniqueConstraint(
+                fields=["network", "person"], name="one_membership_per_network"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(joined_on__isnull=True)
+                | models.Q(left_on__gte=models.F("joined_on")),
+                name="network_member_leaves_after_joining",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -642,6 +642,34 @@ def network_member_role_set(*, member: NetworkMember, role: str, by: User) -> No
 
 
 @transaction.atomic
+def network_member_add(
+    *, network: Network, person: Person, role: str, joined_on: date | None, by: User
+) -> NetworkMember:
+    """Add one person by hand (an analyst's own knowledge, not a suggestion)."""
+    member = NetworkMember(network=network, person=person, role=role, joined_on=joined_on)
+    _stamp(member, by)
+    member.save()
+    return member
+
+
+NETWORK_MEMBER_FIELDS = ("role", "joined_on", "left_on")
+
+
+@transaction.atomic
+def network_member_update(
+    *, member: NetworkMember, changes: dict, by: User, reason: str = ""
+) -> NetworkMember:
+    """Change a member's role or dates; leaving the network is a date, never a deletion."""
+    for name, value in changes.items():
+        if name not in NETWORK_MEMBER_FIELDS:
+            raise ValueError(f"{name} cannot be changed here")
+        setattr(member, name, value)
+    _stamp(member, by, reason)
+    member.save()
+    return member
+
+
+@transaction.atomic
 def network_update(*, network: Network, changes: dict, by: User) -> Network:
     for name, value in changes.items():
         setattr(network, name, value)

@@ -63,6 +63,16 @@ urlpatterns = [
     path("networks/<uuid:public_id>/history/", history.network_history, name="network-history"),
     path("networks/<uuid:public_id>/edit/", network.network_edit, name="network-edit"),
     path(
+        "networks/<uuid:public_id>/members/new/",
+        network.network_member_add,
+        name="network-member-add",
+    ),
+    path(
+        "networks/<uuid:public_id>/members/<uuid:member_id>/edit/",
+        network.network_member_edit,
+        name="network-member-edit",
+    ),
+    path(
         "networks/<uuid:public_id>/members/<uuid:member_id>/role/",
         network.network_member_role,
         name="network-member-role",

@@ -16,6 +16,7 @@ from agencies.roles import Capability
 from cases import graph as link_graph
 from cases import selectors, services
 from cases.codes import Relationship
+from cases.forms import NetworkMemberForm
 from cases.models import Network, NetworkMember
 from cases.views.person import person_for
 from core.forms import GovUKForm, GovUKModelForm
@@ -148,9 +149,7 @@ def network_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 def network_member_role(request: HttpRequest, public_id, member_id) -> HttpResponse:
-    network = network_for(request, public_id, Capability.ANALYSE)
-    if network.owner_agency_id not in access.agency_ids_with(request.user, Capability.ANALYSE):
-        raise Http404("No such record")
+    network = network_owned_for_analysis(request, public_id)
     member = network.members.filter(public_id=member_id).first()
     role = request.POST.get("role", "")
     if member is None or role not in NetworkMember.Role.values:
@@ -250,12 +249,88 @@ class NetworkForm(GovUKModelForm):
 
 @require_http_methods(["GET", "POST"])
 def network_edit(request: HttpRequest, public_id) -> HttpResponse:
-    network = network_for(request, public_id, Capability.ANALYSE)
-    if network.owner_agency_id not in access.agency_ids_with(request.user, Capability.ANALYSE):
-        raise Http404("No such record")
+    network = network_owned_for_analysis(request, public_id)
     form = NetworkForm(data=request.POST if request.method == "POST" else None, instance=network)
     if request.method == "POST" and form.is_valid():
         services.network_update(network=network, changes=form.cleaned_data, by=request.user)
         messages.success(request, "Network saved")
         return redirect("cases:network-detail", public_id=network.public_id)
     return render(request, "cases/network_edit.html", {"network": network, "form": form})
+
+
+def network_owned_for_analysis(request: HttpRequest, public_id) -> Network:
+    """A network the user may change: an analyst of the agency that holds it."""
+    network = network_for(request, public_id, Capability.ANALYSE)
+    if network.owner_agency_id not in access.agency_ids_with(request.user, Capability.ANALYSE):
+        raise Http404("No such record")
+    return network
+
+
+def member_candidates(request: HttpRequest, network: Network) -> list:
+    """People the analyst may see within two links of the network's members (or anyone linked
+    to anyone, for an empty network), who are not members yet."""
+    members = set(network.members.values_list("person_id", flat=True))
+    graph = link_graph.link_graph(request.user)
+    if members:
+        graph = link_graph.subgraph_around(graph, members, radius=2)
+    pks = [
+        data["pk"]
+        for _, data in graph.nodes(data=True)
+        if data["kind"] == "person" and not data["restricted"] and data["pk"] not in members
+    ]
+    return sorted(
+        selectors.people_visible(user=request.user)
+        .filter(pk__in=pks, merged_into__isnull=True)
+        .select_related("owner_agency"),
+        key=str,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def network_member_add(request: HttpRequest, public_id) -> HttpResponse:
+    network = network_owned_for_analysis(request, public_id)
+    form = NetworkMemberForm(
+        data=request.POST if request.method == "POST" else None,
+        people=member_candidates(request, network),
+        initial={"role": NetworkMember.Role.UNKNOWN},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.network_member_add(
+            network=network,
+            person=data["person"],
+            role=data["role"],
+            joined_on=data["joined_on"],
+            by=request.user,
+        )
+        messages.success(request, "Member added")
+        return redirect("cases:network-detail", public_id=network.public_id)
+    return render(request, "cases/network_member_form.html", {"network": network, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def network_member_edit(request: HttpRequest, public_id, member_id) -> HttpResponse:
+    network = network_owned_for_analysis(request, public_id)
+    member = network.members.select_related("person").filter(public_id=member_id).first()
+    if member is None:
+        raise Http404("No such record")
+    shown = selectors.people_visible(user=request.user).filter(pk=member.person_id).exists()
+    initial = {name: getattr(member, name) for name in services.NETWORK_MEMBER_FIELDS}
+    form = NetworkMemberForm(
+        data=request.POST if request.method == "POST" else None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.network_member_update(
+            member=member,
+            changes={k: data[k] for k in services.NETWORK_MEMBER_FIELDS if data[k] != initial[k]},
+            reason=data["reason"],
+            by=request.user,
+        )
+        messages.success(request, "Member saved")
+        return redirect("cases:network-detail", public_id=network.public_id)
+    return render(
+        request,
+        "cases/network_member_form.html",
+        {"network": network, "form": form, "member": member, "shown": shown},
+    )

@@ -202,6 +202,20 @@ URL_RULES = {
     ),
     "cases:network-detail": RecordScoped(C.VIEW_RECORDS, "/networks/{network}/"),
     "cases:network-edit": RecordScoped(C.ANALYSE, "/networks/{network}/edit/", owner_only=True),
+    "cases:network-member-add": RecordScoped(
+        C.ANALYSE,
+        "/networks/{network}/members/new/",
+        method="post",
+        owner_only=True,
+        data={"person": "{suspect}", "role": "core", "joined_on": "2025-01-01"},
+    ),
+    "cases:network-member-edit": RecordScoped(
+        C.ANALYSE,
+        "/networks/{network}/members/{member}/edit/",
+        method="post",
+        owner_only=True,
+        data={"role": "victim", "joined_on": "2025-01-01", "left_on": ""},
+    ),
     "cases:network-member-role": RecordScoped(
         C.ANALYSE,
         "/networks/{network}/members/{member}/role/",
@@ -391,6 +405,7 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation,
     network = Network.objects.create(owner_agency=owner, name="Mill Street")
     member = NetworkMember.objects.create(network=network, person=case.child, role="victim")
     suspect = PersonFactory(owner_agency=owner, kind="suspect")
+    Association.objects.create(owner_agency=owner, from_person=case.child, to_person=suspect)
     episode = MissingEpisode.objects.create(case=case, started_at=timezone.now())
     record_share(record=suspect, agency=shared, reason="Joint operation", by=UserFactory())
     record_share(record=network, agency=shared, reason="Joint operation", by=UserFactory())

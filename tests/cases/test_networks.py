@@ -7,9 +7,17 @@ import pytest
 from agencies.models import Role
 from cases import graph as link_graph
 from cases import services
-from cases.models import Network, Person
+from cases.models import (
+    ConcernDetail,
+    ConcernLocation,
+    ConcernPerson,
+    Location,
+    Network,
+    NetworkMember,
+    Person,
+)
 from tests.conftest import sign_in
-from tests.factories import AgencyFactory, PartnershipFactory, member
+from tests.factories import AgencyFactory, CaseFactory, ConcernFactory, PartnershipFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -21,33 +29,60 @@ def person(agency, by, kind, name):
     )  # fmt: skip
 
 
-def test_suggested_networks_are_the_connected_components_with_two_or_more_suspects():
-    """A generated graph of people linked directly and through shared vehicles gives exactly
-    the components networkx finds in the same generated graph."""
-    rng = random.Random(7)
-    agency = AgencyFactory()
-    analyst = member(Role.ANALYST, agency)
-    people = [
-        person(agency, analyst, "suspect" if i % 3 else "child", f"P{i:02d}") for i in range(30)
-    ]
-    expected = nx.Graph()
-    expected.add_nodes_from(range(30))
-    for _ in range(22):
-        a, b = rng.sample(range(30), 2)
-        if rng.random() < 0.5:
-            services.association_create(
-                from_person=people[a],
-                to_person=people[b],
-                relationship="associate",
-                owner_agency=agency,
-                by=analyst,
-            )
+def link(kind: str, a, b, n: int, by) -> None:
+    """Join two people by one kind of link, each through an entity of its own."""
+    if kind == "association":
+        services.association_create(from_person=a, to_person=b, relationship="associate",
+                                    owner_agency=a.owner_agency, by=by)  # fmt: skip
+    elif kind in ("vehicle", "phone"):
+        value = f"KX{n:02d} ABC" if kind == "vehicle" else f"07700 9{n:05d}"
+        for one in (a, b):
+            services.person_detail_add(person=one, kind=kind, value=value, description="",
+                                       by=by)  # fmt: skip
+    else:  # a concern about a's case naming b, at a place or with a phone seen
+        case = a.cases.first() or CaseFactory(owner_agency=a.owner_agency, child=a)
+        concern = ConcernFactory(case=case)
+        ConcernPerson.objects.create(concern=concern, person=b, role="suspect")
+        if kind == "concern_place":
+            place = Location.objects.create(owner_agency=a.owner_agency, type="park")
+            ConcernLocation.objects.create(concern=concern, location=place)
         else:
-            plate = f"V{a:02d}{b:02d}"
-            for i in (a, b):
-                services.person_detail_add(person=people[i], kind="vehicle", value=plate,
-                                           description="", by=analyst)  # fmt: skip
-        expected.add_edge(a, b)
+            ConcernDetail.objects.create(concern=concern, type="phone", value=f"n{n}",
+                                         normalised=f"0770{n:07d}")  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [7, 11, 23])
+def test_suggested_networks_are_the_connected_components_with_two_or_more_suspects(seed):
+    """A generated graph of people linked directly and through shared vehicles, phones and
+    concerns' places and phones, across three agencies, gives exactly the components networkx
+    finds in the same generated graph restricted to the people the analyst may see."""
+    rng = random.Random(seed)
+    partnership = PartnershipFactory()
+    own, sharing, other = (AgencyFactory(partnerships=[partnership]) for _ in range(3))
+    analyst = member(Role.ANALYST, own)
+    holder = member(Role.CSE_LEAD, sharing)
+    agencies = [own] * 26 + [sharing] * 8 + [other] * 6
+    people = [
+        person(agency, analyst, "child" if i % 3 == 0 else "suspect", f"P{i:02d}")
+        for i, agency in enumerate(agencies)
+    ]
+    for shared in people[26:30]:  # half of the second agency's people are shared
+        services.person_share(person=shared, agency=own, reason="Joint work", by=holder)
+    may_see = set(range(30))
+    expected = nx.Graph()
+    expected.add_nodes_from(may_see)
+    kinds = ["association", "vehicle", "phone", "concern_place", "concern_phone"]
+    for n in range(40):
+        a, b = rng.sample(range(len(people)), 2)
+        kind = rng.choice(kinds)
+        if kind.startswith("concern"):
+            a, b = sorted((a, b), key=lambda i: people[i].kind != "child")
+            # The concern is on the child's case: one the analyst's agency holds.
+            if people[a].kind != "child" or agencies[a] != own:
+                continue
+        link(kind, people[a], people[b], n, analyst)
+        if {a, b} <= may_see:
+            expected.add_edge(a, b)
 
     suggestions = link_graph.suggested_networks(link_graph.link_graph(analyst))
 
@@ -59,6 +94,8 @@ def test_suggested_networks_are_the_connected_components_with_two_or_more_suspec
     got = {frozenset(p.pk for p in s.people) for s in suggestions}
     assert got == want
     assert want  # the generated graph has such components
+    hidden = {people[i].pk for i in range(30, 40)}
+    assert not hidden & {p.pk for s in suggestions for p in s.people}
 
 
 @pytest.fixture
@@ -154,3 +191,52 @@ def test_the_analyst_changes_a_networks_status_and_notes(client, world):
         "Arrests made",
     )
     assert network.history.first().history_user == world["analyst"]
+
+
+def test_an_analyst_adds_a_member_by_hand_and_records_that_another_left(client, world):
+    abel, boris = world["suspects"][:2]
+    network = services.network_create(owner_agency=world["police"], name="KX11",
+                                      members=[abel], by=world["analyst"])  # fmt: skip
+    outsider = person(world["police"], world["analyst"], "suspect", "Unlinked")
+    sign_in(client, world["analyst"])
+    url = f"/networks/{network.public_id}/members/new/"
+
+    form = client.get(url).content.decode()
+    assert "Boris Testperson" in form  # shares the vehicle with Abel
+    assert "Ruby Testperson" in form  # linked to Abel
+    assert "Unlinked" not in form
+    refused = client.post(url, {"person": str(outsider.public_id), "role": "core"})
+    assert "Select a person from the list" in refused.content.decode()
+    client.post(url, {"person": str(boris.public_id), "role": "peripheral",
+                      "joined_on": "2025-02-01"})  # fmt: skip
+    added = network.members.get(person=boris)
+    assert (added.role, str(added.joined_on)) == ("peripheral", "2025-02-01")
+
+    edit = f"/networks/{network.public_id}/members/{added.public_id}/edit/"
+    bad = client.post(
+        edit, {"role": "peripheral", "joined_on": "2025-02-01", "left_on": "2025-01-01"}
+    )
+    assert "The date they left must be on or after the date they joined" in bad.content.decode()
+    client.post(edit, {"role": "peripheral", "joined_on": "2025-02-01", "left_on": "2025-06-30",
+                       "reason": "Moved away, per intelligence report"})  # fmt: skip
+    added.refresh_from_db()
+    assert str(added.left_on) == "2025-06-30"
+    page = client.get(f"/networks/{network.public_id}/").content.decode()
+    assert "Former member" in page
+    assert NetworkMember.objects.filter(network=network).count() == 2  # nothing deleted
+    history = client.get(f"/networks/{network.public_id}/history/").content.decode()
+    assert "Moved away, per intelligence report" in history
+
+
+def test_a_user_of_another_agency_cannot_add_members(client, world):
+    network = services.network_create(
+        owner_agency=world["police"], name="KX11", members=world["suspects"][:1],
+        by=world["analyst"],
+    )  # fmt: skip
+    sign_in(client, member(Role.ANALYST, world["social_care"]))
+    response = client.post(
+        f"/networks/{network.public_id}/members/new/",
+        {"person": str(world["suspects"][1].public_id), "role": "core"},
+    )
+    assert response.status_code == 404
+    assert network.members.count() == 1
