@@ -488,3 +488,35 @@ class NetworkGrant(AgencyGrant):
     content_object = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="grants")
 
     history = HistoricalRecords()
+
+
+class SuggestionRun(BaseModel):
+    """One computation of suggested networks for one user (what they may see decides the
+    groups). Large graphs are computed by the worker; the page shows the run's progress.
+
+    The groups hold person ids only; they are checked against what the user may see again
+    whenever they are shown, so a share withdrawn after the run hides its person."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Finding the groups"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="suggestion_runs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    graph_nodes = models.PositiveIntegerField(null=True, blank=True)
+    # [{"people": [pk, ...], "central": pk, "links": n}, ...]
+    groups = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Suggested networks of {self.created_at:%d %B %Y %H:%M}"

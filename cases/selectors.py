@@ -13,6 +13,7 @@ from django.utils import timezone
 from agencies.access import visible
 from agencies.models import Agency, User
 from cases import matching, normalise
+from cases.graph import Suggestion
 from cases.models import (
     Association,
     Case,
@@ -22,6 +23,7 @@ from cases.models import (
     Person,
     PersonContact,
     PersonIdentifier,
+    SuggestionRun,
     age_on,
 )
 from indicators.models import RiskAssessment
@@ -327,3 +329,27 @@ def first_contact_of(child: Person) -> date:
         first=Min(Coalesce("first_contact_date", TruncDate("created_at")))
     )["first"]
     return earliest or timezone.localdate()
+
+
+def suggestions_of_run(*, run: SuggestionRun, user: User) -> list[Suggestion]:
+    """A run's groups as the user may see them now: a person whose record is no longer
+    shared is left out, and a group left with fewer than two suspects is not offered."""
+    pks = {pk for group in run.groups for pk in group["people"]}
+    people = people_visible(user=user).filter(pk__in=pks, merged_into__isnull=True)
+    people = {person.pk: person for person in people}
+    result = []
+    for group in run.groups:
+        members = sorted((people[pk] for pk in group["people"] if pk in people), key=str)
+        suspects = sum(person.kind == Person.Kind.SUSPECT for person in members)
+        if suspects < 2:
+            continue
+        result.append(
+            Suggestion(
+                people=members,
+                suspects=suspects,
+                children=len(members) - suspects,
+                central=people.get(group["central"]),
+                links=group["links"],
+            )
+        )
+    return result

@@ -33,6 +33,7 @@ from cases.models import (
     PersonAlias,
     PersonContact,
     PersonIdentifier,
+    SuggestionRun,
 )
 from core.models import Task
 from core.services import task_create
@@ -676,3 +677,54 @@ def network_update(*, network: Network, changes: dict, by: User) -> Network:
     _stamp(network, by)
     network.save()
     return network
+
+
+def suggestion_run_start(*, user: User, background: bool) -> SuggestionRun:
+    """Start finding suggested networks for the user: at once for a small graph, or by the
+    worker (enqueued when this transaction commits) for a large one."""
+    from cases.tasks import suggestion_run_compute as compute_task
+
+    run = SuggestionRun.objects.create(user=user, created_by=user, modified_by=user)
+    if background:
+        transaction.on_commit(lambda: compute_task.delay(run.pk), robust=True)
+    else:
+        suggestion_run_compute(run_id=run.pk)
+        run.refresh_from_db()
+    return run
+
+
+def suggestion_run_compute(*, run_id: int) -> None:
+    """Build the user's link graph and store its suggested networks. Run twice, it computes
+    once: only a queued run is taken."""
+    from cases import graph as link_graph
+
+    with transaction.atomic():
+        run = SuggestionRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.status != SuggestionRun.Status.QUEUED:
+            return
+        run.status, run.started_at = SuggestionRun.Status.RUNNING, timezone.now()
+        run.save(update_fields=["status", "started_at"])
+    try:
+        graph = link_graph.link_graph(run.user)
+        suggestions = link_graph.suggested_networks(graph)
+    except Exception:
+        SuggestionRun.objects.filter(pk=run_id).update(
+            status=SuggestionRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error="The groups could not be worked out. Try again; if it fails again, tell "
+            "the service desk.",
+        )
+        raise
+    SuggestionRun.objects.filter(pk=run_id).update(
+        status=SuggestionRun.Status.DONE,
+        finished_at=timezone.now(),
+        graph_nodes=graph.number_of_nodes(),
+        groups=[
+            {
+                "people": [p.pk for p in s.people],
+                "central": s.central.pk if s.central else None,
+                "links": s.links,
+            }
+            for s in suggestions
+        ],
+    )

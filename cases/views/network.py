@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agencies import access
@@ -17,7 +21,7 @@ from cases import graph as link_graph
 from cases import selectors, services
 from cases.codes import Relationship
 from cases.forms import NetworkMemberForm
-from cases.models import Network, NetworkMember
+from cases.models import Network, NetworkMember, SuggestionRun
 from cases.views.person import person_for
 from core.forms import GovUKForm, GovUKModelForm
 
@@ -65,12 +69,47 @@ class ConfirmNetworkForm(GovUKForm):
         return cleaned
 
 
+SUGGESTIONS_FRESH_FOR = timedelta(hours=1)
+
+
+def suggestion_run_current(request: HttpRequest, *, again: bool = False) -> SuggestionRun:
+    """The user's latest run; a new one when asked, or when the latest is old or failed."""
+    run = SuggestionRun.objects.filter(user=request.user).first()
+    stale = run is not None and (
+        run.status == SuggestionRun.Status.FAILED
+        or (
+            run.status == SuggestionRun.Status.DONE
+            and timezone.now() - run.finished_at > SUGGESTIONS_FRESH_FOR
+        )
+    )
+    if run is None or stale or (again and run.status == SuggestionRun.Status.DONE):
+        visible_people = selectors.people_visible(user=request.user).count()
+        run = services.suggestion_run_start(
+            user=request.user,
+            background=visible_people > settings.NETWORK_SUGGESTIONS_INLINE_LIMIT,
+        )
+    return run
+
+
 @capability_required(Capability.ANALYSE)
 @require_http_methods(["GET", "POST"])
 def network_suggestions(request: HttpRequest) -> HttpResponse:
     agency = analyst_agency(request)
-    graph = link_graph.link_graph(request.user)
-    suggestions = link_graph.suggested_networks(graph)
+    if request.method == "GET" and request.GET.get("progress"):
+        run = SuggestionRun.objects.filter(user=request.user).first()
+        response = render(request, "cases/_suggestion_progress.html", {"run": run})
+        if run is None or run.status not in (
+            SuggestionRun.Status.QUEUED,
+            SuggestionRun.Status.RUNNING,
+        ):
+            response["HX-Refresh"] = "true"
+        return response
+    if request.method == "POST" and "again" in request.POST:
+        suggestion_run_current(request, again=True)
+        return redirect("cases:network-suggestions")
+    run = suggestion_run_current(request)
+    done = run.status == SuggestionRun.Status.DONE
+    suggestions = selectors.suggestions_of_run(run=run, user=request.user) if done else []
     own_networks = access.visible(request.user, Network.objects.filter(owner_agency=agency))
     if request.method == "POST":
         chosen = set(request.POST.getlist("members"))
@@ -99,7 +138,11 @@ def network_suggestions(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/network_suggestions.html",
-        {"suggestions": suggestions, "form": ConfirmNetworkForm(networks=own_networks)},
+        {
+            "run": run,
+            "suggestions": suggestions,
+            "form": ConfirmNetworkForm(networks=own_networks),
+        },
     )
 
 

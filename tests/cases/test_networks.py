@@ -1,8 +1,10 @@
 import json
 import random
+import re
 
 import networkx as nx
 import pytest
+from django.core.management import call_command
 
 from agencies.models import Role
 from cases import graph as link_graph
@@ -15,6 +17,7 @@ from cases.models import (
     Network,
     NetworkMember,
     Person,
+    SuggestionRun,
 )
 from tests.conftest import sign_in
 from tests.factories import AgencyFactory, CaseFactory, ConcernFactory, PartnershipFactory, member
@@ -240,3 +243,66 @@ def test_a_user_of_another_agency_cannot_add_members(client, world):
     )
     assert response.status_code == 404
     assert network.members.count() == 1
+
+
+def test_the_graph_benchmark_prints_its_figures_and_leaves_no_data(capsys):
+    before = Person.objects.count()
+    call_command("bench_graph", nodes=90, repeat=1, browser="/nonexistent")
+    out = capsys.readouterr().out
+    assert re.search(r"graph nodes\s+90\n", out)
+    assert "build the graph (median ms)" in out
+    assert re.search(r"draw in Chromium \(ms\)\s+not measured", out)
+    assert Person.objects.count() == before
+
+
+def test_a_large_graph_is_searched_by_the_worker_while_the_page_shows_progress(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.NETWORK_SUGGESTIONS_INLINE_LIMIT = 2  # the analyst may see 4 people
+    sign_in(client, world["analyst"])
+
+    with django_capture_on_commit_callbacks() as enqueued:
+        page = client.get("/networks/suggested/").content.decode()
+    assert 'data-testid="suggestion-progress"' in page
+    assert "Waiting to start" in page
+    polled = client.get("/networks/suggested/?progress=1", HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in polled
+
+    for callback in enqueued:  # the worker's turn (tasks run in this process in tests)
+        callback()
+    run = SuggestionRun.objects.get()
+    assert (run.status, run.graph_nodes) == ("done", 5)
+    assert client.get("/networks/suggested/?progress=1")["HX-Refresh"] == "true"
+    page = client.get("/networks/suggested/").content.decode()
+    assert page.count('data-testid="suggestion"') == 1
+    assert "Abel Testperson" in page
+
+
+def test_a_person_unshared_after_the_search_is_not_offered(client, world):
+    holder = member(Role.CSE_LEAD, world["social_care"])
+    outside = person(world["social_care"], holder, "suspect", "Outsider")
+    services.person_detail_add(person=outside, kind="vehicle", value="KX11 ABC", description="",
+                               by=holder)  # fmt: skip
+    services.person_share(person=outside, agency=world["police"], reason="Joint", by=holder)
+    sign_in(client, world["analyst"])
+    assert "Outsider Testperson" in client.get("/networks/suggested/").content.decode()
+
+    services.person_unshare(person=outside, agency=world["police"], reason="Done", by=holder)
+
+    page = client.get("/networks/suggested/").content.decode()
+    assert "Outsider Testperson" not in page
+    assert "Abel Testperson" in page
+    assert SuggestionRun.objects.count() == 1  # the same run, shown through the access rule
+
+
+def test_looking_again_finds_links_recorded_since(client, world):
+    sign_in(client, world["analyst"])
+    client.get("/networks/suggested/")
+    newcomer = person(world["police"], world["analyst"], "suspect", "Newcomer")
+    services.person_detail_add(person=newcomer, kind="vehicle", value="KX11 ABC",
+                               description="", by=world["analyst"])  # fmt: skip
+    assert "Newcomer" not in client.get("/networks/suggested/").content.decode()
+
+    client.post("/networks/suggested/", {"again": "1"})
+
+    assert "Newcomer Testperson" in client.get("/networks/suggested/").content.decode()
