@@ -181,7 +181,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": VAR_DIR / "media"},
+        # Exports are written here by the worker and read by the web process: in production
+        # a volume both can reach and nothing serves publicly.
+        "OPTIONS": {"location": Path(os.environ.get("MEDIA_DIR", VAR_DIR / "media"))},
     },
     "staticfiles": {
         "BACKEND": (
@@ -268,6 +270,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "referral-deadlines": {"task": "referrals.tasks.referral_deadlines_check", "schedule": 300.0},
     "task-emails-resend": {"task": "core.tasks.task_emails_resend", "schedule": 600.0},
     "access-log-anchor": {"task": "agencies.tasks.access_log_anchor_record", "schedule": 3600.0},
+    "exports-expire": {"task": "reports.tasks.exports_expire_old", "schedule": 3600.0},
 }
 
 # Logs carry no personal data: identifiers only, never names or free text.
@@ -296,6 +299,9 @@ ACCESS_LOG_ANCHOR_FILE = Path(
 # people; above it the worker finds them and the page shows progress (bench_graph: about
 # 0.2 s for a 2,000-node graph on 2 cores).
 NETWORK_SUGGESTIONS_INLINE_LIMIT = int(os.environ.get("NETWORK_SUGGESTIONS_INLINE_LIMIT", "5000"))
+
+# Export files (returns, template exports) are deleted this long after they are produced.
+EXPORT_KEPT_FOR = timedelta(hours=int(os.environ.get("EXPORT_KEPT_HOURS", "72")))
 
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False

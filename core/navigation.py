@@ -28,6 +28,7 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         ("Networks", reverse("cases:network-list"), Capability.ANALYSE),
         ("Tasks", reverse("core:task-list"), None),
         ("Dashboard", reverse("reports:dashboard"), Capability.VIEW_DASHBOARDS),
+        ("Returns", reverse("reports:returns"), Capability.EXPORT_RETURNS),
         ("Reassessments due", reverse("indicators:overdue"), Capability.SIGN_OFF),
         ("Access log", reverse("agencies:access-log"), Capability.VIEW_ACCESS_LOG),
         ("Administration", reverse("agencies:admin-agency-list"), Capability.MANAGE_USERS),

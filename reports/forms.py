@@ -81,3 +81,19 @@ class DashboardFilterForm(GovUKForm):
         partnership = self.cleaned_data["partnership"]
         chosen = list(self.cleaned_data.get("agencies") or [])
         return sorted(chosen, key=lambda a: a.name) if chosen else self.scopes[partnership]
+
+
+class ReturnRequestForm(DashboardFilterForm):
+    """The CEOP-style return: the dashboards' choice of partnership, agencies and period, and
+    the format."""
+
+    format = forms.ChoiceField(
+        label="Format",
+        choices=[
+            ("ceop_return_xlsx", "Workbook (.xlsx), with percentages, for people"),
+            ("ceop_return_json", "JSON, exactly as the national request defines it"),
+        ],
+        initial="ceop_return_xlsx",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a format", "invalid_choice": "Choose a format"},
+    )

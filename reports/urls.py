@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import views
+from reports import views, views_returns
 
 app_name = "reports"
 
@@ -8,4 +8,11 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/data-quality/", views.data_quality, name="data-quality"),
     path("dashboard/tables/<slug:slug>.csv", views.table_csv, name="table-csv"),
+    path("returns/", views_returns.returns, name="returns"),
+    path("returns/jobs/", views_returns.return_jobs, name="return-jobs"),
+    path(
+        "returns/<uuid:public_id>/download/",
+        views_returns.return_download,
+        name="return-download",
+    ),
 ]

@@ -28,6 +28,11 @@ def _test_settings(settings, tmp_path) -> None:
     settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
+        # Export files each test writes go to its own folder, never to var/media.
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media"},
+        },
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
@@ -84,6 +89,8 @@ def database_url_of_test_database() -> str:
 
 @contextlib.contextmanager
 def _worker_process(tmp_path, pool: list[str]):
+    from django.conf import settings
+
     queue = f"test-{uuid.uuid4().hex[:12]}"
     log = tmp_path / "worker.log"
     env = {
@@ -91,6 +98,8 @@ def _worker_process(tmp_path, pool: list[str]):
         "DATABASE_URL": database_url_of_test_database(),
         # Tasks the worker enqueues itself go to the same private queue.
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        # Files the worker writes land where the test's web requests read them.
+        "MEDIA_DIR": str(settings.STORAGES["default"]["OPTIONS"]["location"]),
     }
     previous_queue = celery_app.conf.task_default_queue
     celery_app.conf.task_default_queue = queue

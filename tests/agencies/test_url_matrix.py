@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from core.models import Task
 from indicators.models import IndicatorSet, RiskAssessment
 from referrals.models import Referral
 from referrals.views import access_request_token
+from reports.models import ExportJob
 from tests.conftest import sign_in
 from tests.factories import (
     AgencyFactory,
@@ -88,6 +90,11 @@ class TaskScoped:
     """A task for one role in one agency."""
 
     method: str = "get"
+
+
+@dataclass(frozen=True)
+class RequesterScoped:
+    """An export: only the person who asked for it, while they hold the capability."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +239,9 @@ URL_RULES = {
     "reports:dashboard": RoleScoped(C.VIEW_DASHBOARDS),
     "reports:data-quality": RoleScoped(C.VIEW_DASHBOARDS),
     "reports:table-csv": RoleScoped(C.VIEW_DASHBOARDS),
+    "reports:returns": RoleScoped(C.EXPORT_RETURNS),
+    "reports:return-jobs": RoleScoped(C.EXPORT_RETURNS),
+    "reports:return-download": RequesterScoped(),
     "indicators:set-list": SignedIn(),
     "indicators:set-detail": SignedIn(),
     "indicators:set-upload": RoleScoped(C.MANAGE_USERS),
@@ -331,6 +341,8 @@ ROLE_SCOPED_URLS = {
     "reports:dashboard": "/dashboard/",
     "reports:data-quality": "/dashboard/data-quality/",
     "reports:table-csv": "/dashboard/tables/children-by-risk.csv",
+    "reports:returns": "/returns/",
+    "reports:return-jobs": "/returns/jobs/",
 }
 
 
@@ -524,3 +536,35 @@ def test_referrals_open_only_to_the_agencies_at_either_end(client, action, role,
         assert response.status_code == 404
     else:
         assert response.status_code == (200 if action == "detail" else 302)
+
+
+@pytest.mark.parametrize(
+    ("role", "relation"),
+    itertools.product(list(Role), ["requester", "same_agency", "other"]),
+)
+def test_an_export_downloads_only_for_the_person_who_asked(client, role, relation):
+    agency = AgencyFactory()
+    requester = MembershipFactory(role=role, agency=agency).user
+    job = ExportJob.objects.create(
+        kind="ceop_return_json",
+        requested_by=requester,
+        parameters={"start": "2025-01-01", "end": "2025-12-31", "agency_codes": [agency.code]},
+        status="done",
+        filename="ceop-return.json",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    job.file.save(f"{job.public_id}.json", ContentFile(b"{}"))
+    viewer = {
+        "requester": requester,
+        "same_agency": MembershipFactory(role=role, agency=agency).user,
+        "other": MembershipFactory(role=role).user,
+    }[relation]
+    sign_in(client, viewer)
+
+    response = client.get(f"/returns/{job.public_id}/download/")
+
+    if relation == "requester" and role_can(role, C.EXPORT_RETURNS):
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"{}"
+    else:
+        assert response.status_code == 404

@@ -1,0 +1,140 @@
+"""Returns and exports produced in the background: asked for, run by the worker with progress,
+kept for `EXPORT_KEPT_FOR`, downloaded only by the person who asked, each download logged."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.access import agency_ids_with
+from agencies.access_log import access_log_record
+from agencies.models import AccessLogEntry, Agency, Partnership, User
+from agencies.roles import Capability
+from reports.ceop import ceop_return
+from reports.ceop_workbook import ceop_workbook
+from reports.models import ExportJob
+
+K = ExportJob.Kind
+S = ExportJob.Status
+
+
+def return_scopes(user: User) -> dict[Partnership, list[Agency]]:
+    """Per partnership, the agencies the user may run returns for: every agency of a
+    partnership where they also see the partnership's dashboards (the safeguarding lead),
+    otherwise the agencies where they hold the capability (a CSE lead: their own)."""
+    own = set(agency_ids_with(user, Capability.EXPORT_RETURNS))
+    wide = own & set(agency_ids_with(user, Capability.VIEW_PARTNERSHIP_DASHBOARDS))
+    scopes: dict[Partnership, list[Agency]] = {}
+    partnerships = Partnership.objects.filter(agencies__in=own).distinct()
+    for partnership in partnerships.prefetch_related("agencies"):
+        whole = any(agency.pk in wide for agency in partnership.agencies.all())
+        agencies = [
+            agency
+            for agency in partnership.agencies.all()
+            if agency.is_active and (whole or agency.pk in own)
+        ]
+        if agencies:
+            scopes[partnership] = sorted(agencies, key=lambda agency: agency.name)
+    return scopes
+
+
+def export_request(
+    *, kind: str, start: date, end: date, agencies: list[Agency], by: User
+) -> ExportJob:
+    """Record what was asked and hand it to the worker once this transaction commits."""
+    from reports.tasks import export_run as export_task
+
+    job = ExportJob.objects.create(
+        kind=kind,
+        requested_by=by,
+        parameters={
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "agency_codes": sorted(agency.code for agency in agencies),
+            "agency_ids": sorted(agency.pk for agency in agencies),
+        },
+        created_by=by,
+        modified_by=by,
+    )
+    transaction.on_commit(lambda: export_task.delay(job.pk), robust=True)
+    return job
+
+
+def _progress(job_id: int, percent: int, note: str) -> None:
+    ExportJob.objects.filter(pk=job_id).update(progress=percent, progress_note=note)
+
+
+def export_run(*, job_id: int) -> None:
+    """Produce the job's file. Only a queued job is taken, so a job delivered twice runs once."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != S.QUEUED:
+            return
+        job.status, job.started_at = S.RUNNING, timezone.now()
+        job.progress, job.progress_note = 5, "Started"
+        job.save(update_fields=["status", "started_at", "progress", "progress_note"])
+    try:
+        parameters = job.parameters
+        _progress(job.pk, 10, "Counting victims, suspects and networks")
+        data = ceop_return(
+            start=date.fromisoformat(parameters["start"]),
+            end=date.fromisoformat(parameters["end"]),
+            agency_codes=parameters["agency_codes"],
+            agency_ids=parameters["agency_ids"],
+        )
+        _progress(job.pk, 80, "Writing the file")
+        stem = f"ceop-return-{parameters['start']}-to-{parameters['end']}"
+        if job.kind == K.CEOP_RETURN_XLSX:
+            content, filename = ceop_workbook(data), f"{stem}.xlsx"
+        else:
+            content, filename = (json.dumps(data, indent=2) + "\n").encode(), f"{stem}.json"
+        job.refresh_from_db()
+        # The stored name is opaque; the name offered on download says what it is.
+        job.file.save(f"{job.public_id}{filename[filename.rindex('.') :]}", ContentFile(content))
+        job.filename, job.size = filename, len(content)
+        job.status, job.progress, job.progress_note = S.DONE, 100, "Ready"
+        job.finished_at = timezone.now()
+        job.expires_at = job.finished_at + settings.EXPORT_KEPT_FOR
+        job.save()
+    except Exception:
+        ExportJob.objects.filter(pk=job_id).update(
+            status=S.FAILED,
+            finished_at=timezone.now(),
+            error="The export could not be produced. Ask for it again; if it fails again, "
+            "tell the service desk.",
+        )
+        raise
+
+
+def export_download(*, job: ExportJob, by: User) -> None:
+    """Log the download (DPA 2018 s.62: a disclosure) before the file is handed over."""
+    memberships = agency_ids_with(by, Capability.EXPORT_RETURNS)
+    access_log_record(
+        user=by,
+        agency_id=memberships[0] if memberships else None,
+        action=AccessLogEntry.Action.EXPORT,
+        record_type="export",
+        detail={
+            "kind": job.kind,
+            "job": str(job.public_id),
+            "period": [job.parameters["start"], job.parameters["end"]],
+            "agencies": job.parameters["agency_codes"],
+        },
+    )
+
+
+def exports_expire(*, now=None) -> int:
+    """Delete the files of exports past their time; the job stays, marked expired."""
+    now = now or timezone.now()
+    expired = 0
+    for job in ExportJob.objects.filter(status=S.DONE, expires_at__lt=now):
+        job.file.delete(save=False)
+        job.status, job.file = S.EXPIRED, ""
+        job.save(update_fields=["status", "file", "modified_at"])
+        expired += 1
+    return expired

@@ -1,0 +1,46 @@
+"""Exports produced in the background: who asked, for what, how far it has got, and the file,
+kept for a limited time and downloadable only by the person who asked."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from core.models import BaseModel
+
+
+class ExportJob(BaseModel):
+    class Kind(models.TextChoices):
+        CEOP_RETURN_JSON = "ceop_return_json", "CEOP-style return (JSON)"
+        CEOP_RETURN_XLSX = "ceop_return_xlsx", "CEOP-style return (workbook)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "In progress"
+        DONE = "done", "Ready to download"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Deleted after its time limit"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="export_jobs"
+    )
+    # What was asked: the period and the agencies (codes and ids), never names.
+    parameters = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done")
+    progress_note = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to="exports/", blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.created_at:%d %B %Y %H:%M}"

@@ -1,0 +1,20 @@
+"""Background tasks of the reports app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from reports.exports import export_run as run
+from reports.exports import exports_expire
+
+
+@shared_task(time_limit=1800, soft_time_limit=1740, ignore_result=True)
+def export_run(job_id: int) -> None:
+    """Produce one export (re-reads the job; a job already taken is left alone)."""
+    run(job_id=job_id)
+
+
+@shared_task(time_limit=300, soft_time_limit=240, ignore_result=True)
+def exports_expire_old() -> None:
+    """Scheduled hourly by beat: delete export files past their time."""
+    exports_expire()

@@ -1,0 +1,83 @@
+"""Returns: asking for the CEOP-style return, following its progress, and downloading it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from agencies.decorators import capability_required, recent_authentication_required
+from agencies.roles import Capability
+from reports import exports
+from reports.forms import ReturnRequestForm, default_period
+from reports.models import ExportJob
+
+RUNNING = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
+
+
+def _jobs(request: HttpRequest):
+    return ExportJob.objects.filter(requested_by=request.user)[:20]
+
+
+@capability_required(Capability.EXPORT_RETURNS)
+@require_http_methods(["GET", "POST"])
+def returns(request: HttpRequest) -> HttpResponse:
+    scopes = exports.return_scopes(request.user)
+    if not scopes:
+        raise Http404("No such page")
+    start, end = default_period(timezone.localdate())
+    form = ReturnRequestForm(
+        data=request.POST if request.method == "POST" else None,
+        scopes=scopes,
+        initial={"partnership": next(iter(scopes)).code, "start": start, "end": end},
+    )
+    if request.method == "POST" and form.is_valid():
+        exports.export_request(
+            kind=form.cleaned_data["format"],
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+            agencies=form.chosen_agencies(),
+            by=request.user,
+        )
+        messages.success(request, "Your return has been asked for: its progress is shown below")
+        return redirect("reports:returns")
+    jobs = _jobs(request)
+    return render(
+        request,
+        "reports/returns.html",
+        {
+            "form": form,
+            "jobs": jobs,
+            "polling": any(j.status in RUNNING for j in jobs),
+            "kept_hours": int(settings.EXPORT_KEPT_FOR.total_seconds() // 3600),
+        },
+    )
+
+
+@capability_required(Capability.EXPORT_RETURNS)
+@require_GET
+def return_jobs(request: HttpRequest) -> HttpResponse:
+    """The table of the user's returns, which the page asks for again while any is running."""
+    jobs = _jobs(request)
+    return render(
+        request,
+        "reports/_return_jobs.html",
+        {"jobs": jobs, "polling": any(j.status in RUNNING for j in jobs)},
+    )
+
+
+@capability_required(Capability.EXPORT_RETURNS)
+@require_GET
+@recent_authentication_required
+def return_download(request: HttpRequest, public_id) -> HttpResponse:
+    job = ExportJob.objects.filter(
+        public_id=public_id, requested_by=request.user, status=ExportJob.Status.DONE
+    ).first()
+    if job is None or not job.file or job.expires_at <= timezone.now():
+        raise Http404("No such file")
+    exports.export_download(job=job, by=request.user)
+    messages.info(request, "Downloaded. Keep the file only as long as you need it.")
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)

@@ -1,0 +1,39 @@
+"""A safeguarding lead asks for the CEOP-style return, follows its progress and downloads it;
+the agency's CSE lead then finds the download in the access log."""
+
+from playwright.sync_api import expect
+
+from agencies.demo import DEMO_PASSWORD, demo_email, demo_seed
+from agencies.models import User
+from cases.demo import demo_cases_seed
+from tests.browser.helpers import browser_sign_in
+
+
+def test_the_safeguarding_lead_downloads_the_return_and_the_log_shows_it(page, transactional_db):
+    demo_seed()
+    demo_cases_seed()
+    lead = User.objects.get(email=demo_email("demo-csc", "safeguarding_lead"))
+    browser_sign_in(page, lead, password=DEMO_PASSWORD)
+
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("link", name="Returns").click()
+    expect(page.get_by_role("heading", name="Returns", exact=True)).to_be_visible()
+    page.get_by_label("Workbook (.xlsx), with percentages, for people").check()
+    page.get_by_role("button", name="Ask for the return").click()
+
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("its progress is shown")
+    # Tasks run in the web process in the browser tests, so the return is ready at once; the
+    # progress shown while a worker runs it is tested in tests/reports/test_returns.py.
+    status = page.get_by_test_id("job-status").first
+    expect(status).to_contain_text("Download")
+    with page.expect_download() as download:
+        status.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.get_by_role("button", name="Menu").click()
+    page.get_by_role("button", name="Sign out").click()
+
+    cse_lead = User.objects.get(email=demo_email("demo-csc", "cse_lead"))
+    browser_sign_in(page, cse_lead, password=DEMO_PASSWORD)
+    page.goto("/access-log/")
+    row = page.get_by_role("row").filter(has_text="Exported")
+    expect(row.first).to_contain_text(lead.full_name)

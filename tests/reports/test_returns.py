@@ -1,0 +1,144 @@
+"""Asking for the CEOP-style return: produced in the background with progress, downloaded only
+by the person who asked, logged, and deleted after its time."""
+
+import json
+import os
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from agencies.models import AccessLogEntry, Role
+from reports.ceop import ceop_return
+from reports.exports import exports_expire
+from reports.models import ExportJob
+from tests.conftest import sign_in, wait_for
+from tests.factories import AgencyFactory, CaseFactory, PartnershipFactory, member
+
+pytestmark = pytest.mark.django_db
+LAST_YEAR = date.today().year - 1
+
+
+@pytest.fixture
+def partnership_world():
+    partnership = PartnershipFactory()
+    agencies = [AgencyFactory(partnerships=[partnership]) for _ in range(2)]
+    for agency in agencies:
+        CaseFactory(owner_agency=agency, first_contact_date=date(LAST_YEAR, 5, 1))
+    return partnership, agencies
+
+
+def ask(client, partnership, kind="ceop_return_json", **extra):
+    return client.post(
+        "/returns/",
+        {
+            "partnership": partnership.code,
+            "start": f"{LAST_YEAR}-01-01",
+            "end": f"{LAST_YEAR}-12-31",
+            "format": kind,
+            **extra,
+        },
+    )
+
+
+def test_a_safeguarding_lead_asks_follows_and_downloads_the_return(
+    client, partnership_world, django_capture_on_commit_callbacks
+):
+    partnership, agencies = partnership_world
+    lead = member(Role.SAFEGUARDING_LEAD, agencies[0])
+    sign_in(client, lead)
+
+    with django_capture_on_commit_callbacks() as enqueued:
+        assert ask(client, partnership).status_code == 302
+    job = ExportJob.objects.get()
+    assert job.parameters["agency_codes"] == sorted(a.code for a in agencies)
+    waiting = client.get("/returns/jobs/").content.decode()
+    assert "Waiting to start" in waiting
+    assert 'hx-trigger="every 2s"' in waiting
+
+    for callback in enqueued:  # the worker's turn
+        callback()
+    job.refresh_from_db()
+    assert (job.status, job.progress) == ("done", 100)
+    table = client.get("/returns/jobs/").content.decode()
+    assert f"/returns/{job.public_id}/download/" in table
+    assert 'hx-trigger="every 2s"' not in table
+
+    response = client.get(f"/returns/{job.public_id}/download/")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert (
+        f"ceop-return-{LAST_YEAR}-01-01-to-{LAST_YEAR}-12-31.json"
+        in response["Content-Disposition"]
+    )
+    data = json.loads(b"".join(response.streaming_content))
+    assert data == ceop_return(
+        start=date(LAST_YEAR, 1, 1),
+        end=date(LAST_YEAR, 12, 31),
+        agency_codes=[a.code for a in agencies],
+        agency_ids=[a.pk for a in agencies],
+    )
+    assert data["victims"]["total"] == 2
+    entry = AccessLogEntry.objects.get(action="export", user=lead)
+    assert entry.detail["job"] == str(job.public_id)
+    assert entry.detail["agencies"] == sorted(a.code for a in agencies)
+
+
+def test_a_cse_lead_may_ask_only_for_their_own_agency(client, partnership_world):
+    partnership, agencies = partnership_world
+    sign_in(client, member(Role.CSE_LEAD, agencies[0]))
+
+    page = client.get("/returns/").content.decode()
+    assert agencies[0].name in page
+    assert agencies[1].name not in page
+    refused = ask(client, partnership, agencies=[agencies[1].code])
+    assert "Select only agencies" in refused.content.decode()
+    assert not ExportJob.objects.exists()
+
+    ask(client, partnership)
+    assert ExportJob.objects.get().parameters["agency_codes"] == [agencies[0].code]
+
+
+def test_a_bad_period_is_refused_with_what_was_typed_kept(client, partnership_world):
+    partnership, agencies = partnership_world
+    sign_in(client, member(Role.SAFEGUARDING_LEAD, agencies[0]))
+    response = ask(client, partnership, start=f"{LAST_YEAR}-12-31", end=f"{LAST_YEAR}-01-01")
+    page = response.content.decode()
+    assert "The period end must be the same as or after the start" in page
+    assert f'value="{LAST_YEAR}-12-31"' in page
+    assert not ExportJob.objects.exists()
+
+
+def test_an_export_past_its_time_is_deleted_and_no_longer_downloads(
+    client, partnership_world, django_capture_on_commit_callbacks
+):
+    partnership, agencies = partnership_world
+    lead = member(Role.SAFEGUARDING_LEAD, agencies[0])
+    sign_in(client, lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(client, partnership, kind="ceop_return_xlsx")
+    job = ExportJob.objects.get()
+    stored = job.file.path
+
+    assert exports_expire(now=timezone.now() + timedelta(hours=73)) == 1
+
+    job.refresh_from_db()
+    assert job.status == "expired"
+    assert not job.file
+    assert not os.path.exists(stored)
+    assert client.get(f"/returns/{job.public_id}/download/").status_code == 404
+    assert "Deleted after its time limit" in client.get("/returns/").content.decode()
+
+
+@pytest.mark.worker
+def test_a_real_worker_produces_the_return_the_web_then_serves(
+    celery_worker_process, client, partnership_world
+):
+    partnership, agencies = partnership_world
+    sign_in(client, member(Role.SAFEGUARDING_LEAD, agencies[0]))
+    ask(client, partnership, kind="ceop_return_xlsx")
+
+    assert wait_for(lambda: ExportJob.objects.filter(status="done").exists(), timeout=60)
+    job = ExportJob.objects.get()
+    response = client.get(f"/returns/{job.public_id}/download/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:2] == b"PK"  # a zip: the xlsx workbook
