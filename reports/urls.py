@@ -9,6 +9,11 @@ urlpatterns = [
     path("dashboard/data-quality/", views.data_quality, name="data-quality"),
     path("dashboard/tables/<slug:slug>.csv", views.table_csv, name="table-csv"),
     path("returns/", views_returns.returns, name="returns"),
+    path(
+        "template/partnership-data-template.<str:extension>",
+        views_returns.template_blank,
+        name="template-blank",
+    ),
     path("returns/jobs/", views_returns.return_jobs, name="return-jobs"),
     path(
         "returns/<uuid:public_id>/download/",

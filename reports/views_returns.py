@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.decorators import capability_required, recent_authentication_required
 from agencies.roles import Capability
-from reports import exports
+from reports import exports, template
 from reports.forms import ReturnRequestForm, default_period
 from reports.models import ExportJob
 
 RUNNING = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _jobs(request: HttpRequest):
@@ -81,3 +82,18 @@ def return_download(request: HttpRequest, public_id) -> HttpResponse:
     exports.export_download(job=job, by=request.user)
     messages.info(request, "Downloaded. Keep the file only as long as you need it.")
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.filename)
+
+
+@require_GET
+def template_blank(request: HttpRequest, extension: str) -> HttpResponse:
+    """The blank partnership data template: no records, so any signed-in user may have it."""
+    if extension == "xlsx":
+        content, kind = template.blank_workbook(), XLSX
+    elif extension == "zip":
+        content, kind = template.blank_csv_zip(), "application/zip"
+    else:
+        raise Http404("No such file")
+    response = HttpResponse(content, content_type=kind)
+    name = f"partnership-data-template-v{template.VERSION}.{extension}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -242,6 +242,7 @@ URL_RULES = {
     "reports:returns": RoleScoped(C.EXPORT_RETURNS),
     "reports:return-jobs": RoleScoped(C.EXPORT_RETURNS),
     "reports:return-download": RequesterScoped(),
+    "reports:template-blank": SignedIn(),
     "indicators:set-list": SignedIn(),
     "indicators:set-detail": SignedIn(),
     "indicators:set-upload": RoleScoped(C.MANAGE_USERS),
@@ -312,6 +313,7 @@ SIGNED_IN_URLS = {
     "core:task-list": "/tasks/",
     "indicators:set-list": "/indicator-sets/",
     "indicators:set-detail": "/indicator-sets/{current_set}/",
+    "reports:template-blank": "/template/partnership-data-template.xlsx",
 }
 
 

@@ -194,3 +194,43 @@ def test_the_command_refuses_bad_arguments_with_a_clear_message(
     with pytest.raises(CommandError, match=message):
         call_command("ceop_return", *argv)
     assert not (tmp_path / "r").exists()
+
+
+def test_the_blank_template_has_every_table_its_readme_and_dropdowns(client):
+    from io import BytesIO
+    from zipfile import ZipFile
+
+    from tests.conftest import sign_in
+
+    sign_in(client, member(Role.FRONTLINE))
+    response = client.get("/template/partnership-data-template.xlsx")
+    assert 'filename="partnership-data-template-v1.xlsx"' in response["Content-Disposition"]
+    book = load_workbook(BytesIO(response.content))
+    assert book.sheetnames[0] == "README"
+    for table, first_columns in (
+        ("children", ["child_ref", "agency_code"]),
+        ("suspects", ["suspect_ref", "agency_code"]),
+        ("links", ["child_ref", "suspect_ref"]),
+        ("networks", ["network_ref", "agency_code"]),
+        ("locations", ["location_ref", "agency_code"]),
+    ):
+        header = [cell.value for cell in book[table][1]]
+        assert header[:2] == first_columns
+    children = book["children"]
+    sex_column = [cell.value for cell in children[1]].index("sex") + 1
+    letter = chr(ord("A") + sex_column - 1)
+    rules = {str(v.sqref): v.formula1 for v in children.data_validations.dataValidation}
+    formula = rules[f"{letter}2:{letter}50000"]
+    sheet, cells = formula.lstrip("=").split("!")
+    values = [c.value for row in book[sheet][cells.replace("$", "")] for c in row]
+    assert values == ["female", "male", "unknown"]
+    readme = [row for row in book["README"].iter_rows(values_only=True) if row and row[0]]
+    assert ("children", "first_contact_date", "yes") in [r[:3] for r in readme]
+
+    archive = ZipFile(BytesIO(client.get("/template/partnership-data-template.zip").content))
+    assert sorted(archive.namelist()) == sorted(
+        ["children.csv", "suspects.csv", "links.csv", "networks.csv", "locations.csv",
+         "README.csv"]
+    )  # fmt: skip
+    assert archive.read("links.csv").decode().startswith("child_ref,suspect_ref,agency_code")
+    assert client.get("/template/partnership-data-template.exe").status_code == 404
