@@ -44,3 +44,57 @@ class ExportJob(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.created_at:%d %B %Y %H:%M}"
+
+
+class TemplateImport(BaseModel):
+    """One import of a filled-in data template: who, when, the file, and what it did."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        CHECKING = "checking", "Checking every row"
+        WRITING = "writing", "Writing the records"
+        DONE = "done", "Imported"
+        REFUSED = "refused", "Refused: nothing imported"
+        FAILED = "failed", "Failed: nothing imported"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="template_imports"
+    )
+    filename = models.CharField(max_length=200)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the file")
+    file = models.FileField(upload_to="imports/", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done")
+    rows = models.PositiveIntegerField(default=0)
+    # {"children": {"created": n, "updated": n, "unchanged": n}, ...}
+    counts = models.JSONField(default=dict, blank=True)
+    # [{"sheet", "row", "column", "value", "expected"}, ...]: the first 1,000
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.created_at:%d %B %Y %H:%M}"
+
+
+class ImportedRecord(models.Model):
+    """Which record an agency's template reference (child_ref, suspect_ref, ...) stands for,
+    so that importing the same file again finds and updates it instead of adding another."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    table = models.CharField(max_length=20)
+    reference = models.CharField(max_length=100)
+    object_id = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "table", "reference"], name="one_record_per_reference"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.reference}"

@@ -18,3 +18,11 @@ def export_run(job_id: int) -> None:
 def exports_expire_old() -> None:
     """Scheduled hourly by beat: delete export files past their time."""
     exports_expire()
+
+
+@shared_task(time_limit=3600, soft_time_limit=3540, ignore_result=True)
+def template_import_run(import_id: int) -> None:
+    """Check and then write one uploaded template (re-reads the import; taken once)."""
+    from reports.template_import import template_import_run as run_import
+
+    run_import(import_id=import_id)
