@@ -83,8 +83,9 @@ def template_check(
     if not any(table in file.sheets for table in ORDER):
         check.add(RowError("", 0, "", "", "at least one of the sheets " + ", ".join(ORDER)))
     in_file: dict[str, dict[tuple[int, str], int]] = defaultdict(dict)
-    held = {table: _held_references(agencies, table) for table in ("networks", "children",
-                                                                    "suspects")}  # fmt: skip
+    held = {
+        table: _held_references(agencies, table) for table in ("networks", "children", "suspects")
+    }
     for table in ORDER:
         reference = REFERENCE[table]
         for number, values, errors in read_table(file, table, indicator_codes=codes):
@@ -94,6 +95,8 @@ def template_check(
             sheet = file.sheets.get(table, table)
             if number == 1:
                 check.add(*errors)
+                # Its references cannot be known: other sheets are not blamed for naming them.
+                held[table] = Anything()
                 break
             agency = agencies.get((values.get("agency_code") or "").lower())
             if values.get("agency_code") and agency is None:
@@ -111,6 +114,13 @@ def template_check(
             errors.extend(_row_rules(table, sheet, number, values, agency, in_file, held))
             check.add(*errors)
     return check
+
+
+class Anything(set):
+    """Stands for the references of a sheet whose header could not be read."""
+
+    def __contains__(self, item) -> bool:
+        return True
 
 
 def _known(table, agency, ref, in_file, held) -> bool:
