@@ -303,6 +303,9 @@ NETWORK_SUGGESTIONS_INLINE_LIMIT = int(os.environ.get("NETWORK_SUGGESTIONS_INLIN
 # Export files (returns, template exports) are deleted this long after they are produced.
 EXPORT_KEPT_FOR = timedelta(hours=int(os.environ.get("EXPORT_KEPT_HOURS", "72")))
 
+TEMPLATE_UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: files above it go to a temp file
+
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
 ANONYMOUS_USER_NAME = None

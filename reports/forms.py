@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from agencies.models import Agency, Partnership
@@ -97,3 +98,28 @@ class ReturnRequestForm(DashboardFilterForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a format", "invalid_choice": "Choose a format"},
     )
+
+
+class TemplateUploadForm(GovUKForm):
+    file = forms.FileField(
+        label="Filled-in template",
+        help_text="A workbook (.xlsx) or a zip of CSV files (.zip), at most 50 MB",
+        error_messages={"required": "Choose the file to import"},
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".xlsx", ".zip")):
+            raise forms.ValidationError(
+                "The file must be a workbook (.xlsx) or a zip of CSV files (.zip)"
+            )
+        if upload.size > settings.TEMPLATE_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError("The file must be 50 MB or smaller")
+        # Both formats are zip archives: anything else is refused before it is kept.
+        if upload.read(4) != b"PK\x03\x04":
+            raise forms.ValidationError(
+                "The file is not a workbook (.xlsx) or a zip of CSV files, whatever its name"
+            )
+        upload.seek(0)
+        return upload

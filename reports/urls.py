@@ -15,6 +15,12 @@ urlpatterns = [
         name="template-blank",
     ),
     path("returns/jobs/", views_returns.return_jobs, name="return-jobs"),
+    path("template/import/", views_returns.template_upload, name="template-upload"),
+    path(
+        "template/imports/<uuid:public_id>/",
+        views_returns.template_import,
+        name="template-import",
+    ),
     path(
         "returns/<uuid:public_id>/download/",
         views_returns.return_download,

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from agencies.decorators import capability_required, recent_authentication_required
 from agencies.roles import Capability
 from reports import exports, template
-from reports.forms import ReturnRequestForm, default_period
-from reports.models import ExportJob
+from reports.forms import ReturnRequestForm, TemplateUploadForm, default_period
+from reports.models import ExportJob, TemplateImport
+from reports.template_import import import_agencies, template_import_start
 
 RUNNING = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -96,4 +97,52 @@ def template_blank(request: HttpRequest, extension: str) -> HttpResponse:
     response = HttpResponse(content, content_type=kind)
     name = f"partnership-data-template-v{template.VERSION}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+IMPORT_RUNNING = (
+    TemplateImport.Status.QUEUED,
+    TemplateImport.Status.CHECKING,
+    TemplateImport.Status.WRITING,
+)
+
+
+@capability_required(Capability.EXPORT_RETURNS)
+@require_http_methods(["GET", "POST"])
+def template_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a filled-in template; it is checked and imported in the background."""
+    if not import_agencies(request.user):
+        raise Http404("No such page")
+    form = TemplateUploadForm(
+        data=request.POST if request.method == "POST" else None,
+        files=request.FILES if request.method == "POST" else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        record = template_import_start(content=upload.read(), filename=upload.name, by=request.user)
+        return redirect("reports:template-import", public_id=record.public_id)
+    imports = TemplateImport.objects.filter(requested_by=request.user)[:10]
+    return render(
+        request,
+        "reports/template_upload.html",
+        {"form": form, "imports": imports, "agencies": import_agencies(request.user).values()},
+    )
+
+
+@capability_required(Capability.EXPORT_RETURNS)
+@require_GET
+def template_import(request: HttpRequest, public_id) -> HttpResponse:
+    """An import's progress, then what it did or every error that stopped it."""
+    record = TemplateImport.objects.filter(public_id=public_id, requested_by=request.user).first()
+    if record is None:
+        raise Http404("No such import")
+    running = record.status in IMPORT_RUNNING
+    template_name = (
+        "reports/_template_import_status.html"
+        if request.headers.get("HX-Request")
+        else "reports/template_import.html"
+    )
+    response = render(request, template_name, {"record": record, "running": running})
+    if request.headers.get("HX-Request") and not running:
+        response["HX-Refresh"] = "true"
     return response

@@ -24,7 +24,7 @@ from core.models import Task
 from indicators.models import IndicatorSet, RiskAssessment
 from referrals.models import Referral
 from referrals.views import access_request_token
-from reports.models import ExportJob
+from reports.models import ExportJob, TemplateImport
 from tests.conftest import sign_in
 from tests.factories import (
     AgencyFactory,
@@ -242,6 +242,8 @@ URL_RULES = {
     "reports:returns": RoleScoped(C.EXPORT_RETURNS),
     "reports:return-jobs": RoleScoped(C.EXPORT_RETURNS),
     "reports:return-download": RequesterScoped(),
+    "reports:template-upload": RoleScoped(C.EXPORT_RETURNS),
+    "reports:template-import": RequesterScoped(),
     "reports:template-blank": SignedIn(),
     "indicators:set-list": SignedIn(),
     "indicators:set-detail": SignedIn(),
@@ -345,6 +347,7 @@ ROLE_SCOPED_URLS = {
     "reports:table-csv": "/dashboard/tables/children-by-risk.csv",
     "reports:returns": "/returns/",
     "reports:return-jobs": "/returns/jobs/",
+    "reports:template-upload": "/template/import/",
 }
 
 
@@ -570,3 +573,26 @@ def test_an_export_downloads_only_for_the_person_who_asked(client, role, relatio
         assert b"".join(response.streaming_content) == b"{}"
     else:
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "relation"),
+    itertools.product(list(Role), ["requester", "same_agency", "other"]),
+)
+def test_an_import_shows_only_to_the_person_who_made_it(client, role, relation):
+    agency = AgencyFactory()
+    requester = MembershipFactory(role=role, agency=agency).user
+    record = TemplateImport.objects.create(
+        requested_by=requester, filename="children.xlsx", checksum="0" * 64, status="done"
+    )
+    viewer = {
+        "requester": requester,
+        "same_agency": MembershipFactory(role=role, agency=agency).user,
+        "other": MembershipFactory(role=role).user,
+    }[relation]
+    sign_in(client, viewer)
+
+    response = client.get(f"/template/imports/{record.public_id}/")
+
+    allowed = relation == "requester" and role_can(role, C.EXPORT_RETURNS)
+    assert response.status_code == (200 if allowed else 404)

@@ -194,3 +194,74 @@ def test_a_file_that_is_not_a_template_is_refused_clearly(importer, tmp_path):
     with pytest.raises(CommandError, match="Nothing imported: 1 errors"):
         run(path, user)
     assert TemplateImport.objects.get().errors[0]["expected"].startswith("The file is not")
+
+
+def upload(client, path, name=None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/template/import/",
+        {"file": SimpleUploadedFile(name or path.name, path.read_bytes())},
+    )
+
+
+def test_an_upload_is_checked_and_imported_in_the_background_with_progress(
+    client, importer, tmp_path, django_capture_on_commit_callbacks
+):
+    from tests.conftest import sign_in
+
+    user, _ = importer
+    sign_in(client, user)
+    with django_capture_on_commit_callbacks() as enqueued:
+        response = upload(client, workbook(good_tables(), tmp_path / "good.xlsx"))
+    record = TemplateImport.objects.get()
+    assert response["Location"] == f"/template/imports/{record.public_id}/"
+    waiting = client.get(response["Location"], HTTP_HX_REQUEST="true")
+    assert "Waiting to start" in waiting.content.decode()
+    assert "HX-Refresh" not in waiting
+
+    for callback in enqueued:
+        callback()
+
+    assert client.get(response["Location"], HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="import-counts"' in page
+    assert Person.objects.filter(kind="child").count() == 2
+
+
+def test_a_refused_upload_lists_every_error_on_its_page(
+    client, importer, tmp_path, django_capture_on_commit_callbacks
+):
+    from tests.conftest import sign_in
+
+    user, _ = importer
+    sign_in(client, user)
+    tables = good_tables()
+    tables["children"][1]["age_at_first_contact"] = "19"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, workbook(tables, tmp_path / "bad.xlsx"))
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported: 1 error in 7 rows" in page
+    assert "a whole number from 0 to 17" in page
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("children.exe", b"PK\x03\x04rest", "must be a workbook (.xlsx) or a zip"),
+        ("children.xlsx", b"MZ\x90\x00 a program", "not a workbook (.xlsx) or a zip of CSV"),
+    ],
+)
+def test_an_upload_of_the_wrong_type_is_refused_before_it_is_kept(
+    client, importer, tmp_path, name, content, message
+):
+    from tests.conftest import sign_in
+
+    sign_in(client, importer[0])
+    path = tmp_path / "upload"
+    path.write_bytes(content)
+    response = upload(client, path, name=name)
+    assert message in response.content.decode()
+    assert not TemplateImport.objects.exists()
