@@ -55,13 +55,14 @@ def _count(counter: Counter, keys) -> dict[str, int]:
 
 
 def victim_age_key(age: int | None) -> str:
-    if age is None:
+    # A negative age (an estimate dated after first contact, wrongly) is not known.
+    if age is None or age < 0:
         return "unknown"
     return "under_10" if age < 10 else str(age) if age <= 17 else "unknown"
 
 
 def suspect_age_band(age: int | None) -> str:
-    if age is None:
+    if age is None or age < 0:
         return "unknown"
     for limit, band in ((18, "under_18"), (25, "18_24"), (35, "25_34"), (45, "35_44")):
         if age < limit:

@@ -18,6 +18,7 @@ from agencies.roles import Capability
 from reports.ceop import ceop_return
 from reports.ceop_workbook import ceop_workbook
 from reports.models import ExportJob
+from reports.template_export import template_csv_zip, template_rows, template_workbook
 
 K = ExportJob.Kind
 S = ExportJob.Status
@@ -79,20 +80,7 @@ def export_run(*, job_id: int) -> None:
         job.progress, job.progress_note = 5, "Started"
         job.save(update_fields=["status", "started_at", "progress", "progress_note"])
     try:
-        parameters = job.parameters
-        _progress(job.pk, 10, "Counting victims, suspects and networks")
-        data = ceop_return(
-            start=date.fromisoformat(parameters["start"]),
-            end=date.fromisoformat(parameters["end"]),
-            agency_codes=parameters["agency_codes"],
-            agency_ids=parameters["agency_ids"],
-        )
-        _progress(job.pk, 80, "Writing the file")
-        stem = f"ceop-return-{parameters['start']}-to-{parameters['end']}"
-        if job.kind == K.CEOP_RETURN_XLSX:
-            content, filename = ceop_workbook(data), f"{stem}.xlsx"
-        else:
-            content, filename = (json.dumps(data, indent=2) + "\n").encode(), f"{stem}.json"
+        content, filename = _produce(job)
         job.refresh_from_db()
         # The stored name is opaque; the name offered on download says what it is.
         job.file.save(f"{job.public_id}{filename[filename.rindex('.') :]}", ContentFile(content))
@@ -109,6 +97,35 @@ def export_run(*, job_id: int) -> None:
             "tell the service desk.",
         )
         raise
+
+
+def _produce(job: ExportJob) -> tuple[bytes, str]:
+    parameters = job.parameters
+    start, end = date.fromisoformat(parameters["start"]), date.fromisoformat(parameters["end"])
+    period = f"{parameters['start']}-to-{parameters['end']}"
+    if job.kind in (K.TEMPLATE_XLSX, K.TEMPLATE_ZIP):
+        _progress(job.pk, 10, "Reading the records you may see")
+        tables = template_rows(
+            user=job.requested_by,
+            start=start,
+            end=end,
+            agencies=list(Agency.objects.filter(pk__in=parameters["agency_ids"])),
+        )
+        _progress(job.pk, 70, "Writing the file")
+        if job.kind == K.TEMPLATE_XLSX:
+            return template_workbook(tables), f"partnership-data-{period}.xlsx"
+        return template_csv_zip(tables), f"partnership-data-{period}.zip"
+    _progress(job.pk, 10, "Counting victims, suspects and networks")
+    data = ceop_return(
+        start=start,
+        end=end,
+        agency_codes=parameters["agency_codes"],
+        agency_ids=parameters["agency_ids"],
+    )
+    _progress(job.pk, 80, "Writing the file")
+    if job.kind == K.CEOP_RETURN_XLSX:
+        return ceop_workbook(data), f"ceop-return-{period}.xlsx"
+    return (json.dumps(data, indent=2) + "\n").encode(), f"ceop-return-{period}.json"
 
 
 def export_download(*, job: ExportJob, by: User) -> None:

@@ -89,10 +89,12 @@ class ReturnRequestForm(DashboardFilterForm):
     the format."""
 
     format = forms.ChoiceField(
-        label="Format",
+        label="What to produce",
         choices=[
             ("ceop_return_xlsx", "Workbook (.xlsx), with percentages, for people"),
             ("ceop_return_json", "JSON, exactly as the national request defines it"),
+            ("template_xlsx", "The records themselves in the data template (.xlsx)"),
+            ("template_zip", "The records themselves in the data template (CSV files, .zip)"),
         ],
         initial="ceop_return_xlsx",
         widget=forms.RadioSelect,

@@ -13,6 +13,8 @@ class ExportJob(BaseModel):
     class Kind(models.TextChoices):
         CEOP_RETURN_JSON = "ceop_return_json", "CEOP-style return (JSON)"
         CEOP_RETURN_XLSX = "ceop_return_xlsx", "CEOP-style return (workbook)"
+        TEMPLATE_XLSX = "template_xlsx", "Records in the data template (workbook)"
+        TEMPLATE_ZIP = "template_zip", "Records in the data template (CSV files)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"
