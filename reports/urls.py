@@ -8,6 +8,8 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/data-quality/", views.data_quality, name="data-quality"),
     path("dashboard/tables/<slug:slug>.csv", views.table_csv, name="table-csv"),
+    path("dashboard/problem-profile/", views.problem_profile, name="problem-profile"),
+    path("dashboard/problem-profile.pdf", views.problem_profile_pdf, name="problem-profile-pdf"),
     path("returns/", views_returns.returns, name="returns"),
     path(
         "template/partnership-data-template.<str:extension>",

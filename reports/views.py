@@ -12,6 +12,7 @@ from agencies.access_log import access_log_record
 from agencies.decorators import capability_required
 from agencies.models import AccessLogEntry
 from agencies.roles import Capability
+from reports import problem_profile as profile
 from reports import selectors
 from reports.forms import DashboardFilterForm, default_period
 from reports.scope import DashboardScope, dashboard_agencies, dashboard_scope
@@ -110,5 +111,44 @@ def table_csv(request: HttpRequest, slug: str) -> HttpResponse:
     )
     response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
     filename = f"{slug}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@capability_required(Capability.VIEW_DASHBOARDS)
+def problem_profile(request: HttpRequest) -> HttpResponse:
+    return _page(
+        request,
+        "reports/problem_profile.html",
+        tables=lambda scope, period: {
+            "sections": profile.problem_profile(scope, period),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+@require_GET
+@capability_required(Capability.VIEW_DASHBOARDS)
+def problem_profile_pdf(request: HttpRequest) -> HttpResponse:
+    form, scope, period = _filtered(request)
+    if scope is None:
+        return render(request, "reports/problem_profile.html", {"form": form}, status=400)
+    sections = profile.problem_profile(scope, period)
+    access_log_record(
+        user=request.user,
+        agency_id=agency_ids_with(request.user, Capability.VIEW_DASHBOARDS)[0],
+        action=AccessLogEntry.Action.EXPORT,
+        record_type="problem profile",
+        detail={
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "agencies": [agency.code for agency in scope.agencies],
+            "suppressed": not scope.exact,
+        },
+    )
+    content = profile.problem_profile_pdf(scope=scope, period=period, sections=sections)
+    response = HttpResponse(content, content_type="application/pdf")
+    filename = f"problem-profile-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
