@@ -271,6 +271,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "task-emails-resend": {"task": "core.tasks.task_emails_resend", "schedule": 600.0},
     "access-log-anchor": {"task": "agencies.tasks.access_log_anchor_record", "schedule": 3600.0},
     "exports-expire": {"task": "reports.tasks.exports_expire_old", "schedule": 3600.0},
+    "returns-scheduled": {"task": "reports.tasks.returns_scheduled", "schedule": 86400.0},
 }
 
 # Logs carry no personal data: identifiers only, never names or free text.

@@ -4,10 +4,11 @@ kept for `EXPORT_KEPT_FOR`, downloaded only by the person who asked, each downlo
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from agencies.models import AccessLogEntry, Agency, Partnership, User
 from agencies.roles import Capability
 from reports.ceop import ceop_return
 from reports.ceop_workbook import ceop_workbook
-from reports.models import ExportJob
+from reports.models import ExportJob, ReturnSchedule
 from reports.template_export import template_csv_zip, template_rows, template_workbook
 
 K = ExportJob.Kind
@@ -155,3 +156,69 @@ def exports_expire(*, now=None) -> int:
         job.save(update_fields=["status", "file", "modified_at"])
         expired += 1
     return expired
+
+
+def previous_month(today: date) -> tuple[date, date]:
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+@transaction.atomic
+def return_schedule_create(*, kind: str, agencies: list[Agency], by: User) -> ReturnSchedule:
+    return ReturnSchedule.objects.create(
+        requested_by=by,
+        kind=kind,
+        parameters={
+            "agency_codes": sorted(agency.code for agency in agencies),
+            "agency_ids": sorted(agency.pk for agency in agencies),
+        },
+        created_by=by,
+        modified_by=by,
+    )
+
+
+@transaction.atomic
+def return_schedule_stop(*, schedule: ReturnSchedule, by: User) -> None:
+    schedule.is_active, schedule.modified_by = False, by
+    schedule.save(update_fields=["is_active", "modified_by", "modified_at"])
+
+
+def returns_scheduled_produce(*, today: date | None = None) -> int:
+    """Run by beat daily: ask for last month's return of every active schedule not yet done
+    for that month (once each, under a row lock), and e-mail its owner when it is asked for.
+    A schedule whose owner no longer holds the capability is stopped, not run."""
+    start, end = previous_month(today or timezone.localdate())
+    produced = 0
+    for schedule_id in ReturnSchedule.objects.filter(is_active=True).values_list("pk", flat=True):
+        with transaction.atomic():
+            schedule = (
+                ReturnSchedule.objects.select_for_update()
+                .select_related("requested_by")
+                .get(pk=schedule_id)
+            )
+            if schedule.last_month == start or not schedule.is_active:
+                continue
+            owner = schedule.requested_by
+            allowed = {a.pk for scope in return_scopes(owner).values() for a in scope}
+            agencies = list(Agency.objects.filter(pk__in=schedule.parameters["agency_ids"]))
+            if not owner.is_active or not agencies or any(a.pk not in allowed for a in agencies):
+                schedule.is_active = False
+                schedule.save(update_fields=["is_active", "modified_at"])
+                continue
+            export_request(kind=schedule.kind, start=start, end=end, agencies=agencies, by=owner)
+            schedule.last_month = start
+            schedule.save(update_fields=["last_month", "modified_at"])
+            transaction.on_commit(
+                lambda email=owner.email: send_mail(
+                    subject="Your monthly return is being produced",
+                    message=(
+                        f"The return for {start:%B %Y} has been asked for and will be ready to "
+                        f"download from the Returns page shortly: {settings.SITE_URL}/returns/\n"
+                    ),
+                    from_email=None,
+                    recipient_list=[email],
+                ),
+                robust=True,
+            )
+            produced += 1
+    return produced

@@ -100,6 +100,10 @@ class ReturnRequestForm(DashboardFilterForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a format", "invalid_choice": "Choose a format"},
     )
+    monthly = forms.BooleanField(
+        label="Also produce it every month, for the month before, and tell me by e-mail",
+        required=False,
+    )
 
 
 class TemplateUploadForm(GovUKForm):

@@ -100,3 +100,24 @@ class ImportedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} {self.reference}"
+
+
+class ReturnSchedule(BaseModel):
+    """A return produced every month for the month before, and announced to its owner."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="return_schedules"
+    )
+    kind = models.CharField(max_length=30, choices=ExportJob.Kind.choices)
+    # The agencies (codes and ids), as for an export job; the period is always last month.
+    parameters = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=True)
+    last_month = models.DateField(
+        null=True, blank=True, help_text="First day of the last month produced"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Monthly {self.get_kind_display()}"

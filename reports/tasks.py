@@ -26,3 +26,11 @@ def template_import_run(import_id: int) -> None:
     from reports.template_import import template_import_run as run_import
 
     run_import(import_id=import_id)
+
+
+@shared_task(time_limit=600, soft_time_limit=540, ignore_result=True)
+def returns_scheduled() -> None:
+    """Scheduled daily by beat: produce last month's scheduled returns not yet produced."""
+    from reports.exports import returns_scheduled_produce
+
+    returns_scheduled_produce()

@@ -17,6 +17,11 @@ urlpatterns = [
         name="template-blank",
     ),
     path("returns/jobs/", views_returns.return_jobs, name="return-jobs"),
+    path(
+        "returns/schedules/<uuid:public_id>/stop/",
+        views_returns.return_schedule_stop,
+        name="return-schedule-stop",
+    ),
     path("template/import/", views_returns.template_upload, name="template-upload"),
     path(
         "template/imports/<uuid:public_id>/",

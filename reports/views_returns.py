@@ -7,13 +7,13 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.decorators import capability_required, recent_authentication_required
 from agencies.roles import Capability
 from reports import exports, template
 from reports.forms import ReturnRequestForm, TemplateUploadForm, default_period
-from reports.models import ExportJob, TemplateImport
+from reports.models import ExportJob, ReturnSchedule, TemplateImport
 from reports.template_import import import_agencies, template_import_start
 
 RUNNING = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING)
@@ -44,9 +44,14 @@ def returns(request: HttpRequest) -> HttpResponse:
             agencies=form.chosen_agencies(),
             by=request.user,
         )
+        if form.cleaned_data["monthly"]:
+            exports.return_schedule_create(
+                kind=form.cleaned_data["format"], agencies=form.chosen_agencies(), by=request.user
+            )
         messages.success(request, "Your return has been asked for: its progress is shown below")
         return redirect("reports:returns")
     jobs = _jobs(request)
+    schedules = ReturnSchedule.objects.filter(requested_by=request.user, is_active=True)
     return render(
         request,
         "reports/returns.html",
@@ -55,6 +60,7 @@ def returns(request: HttpRequest) -> HttpResponse:
             "jobs": jobs,
             "polling": any(j.status in RUNNING for j in jobs),
             "kept_hours": int(settings.EXPORT_KEPT_FOR.total_seconds() // 3600),
+            "schedules": schedules,
         },
     )
 
@@ -146,3 +152,16 @@ def template_import(request: HttpRequest, public_id) -> HttpResponse:
     if request.headers.get("HX-Request") and not running:
         response["HX-Refresh"] = "true"
     return response
+
+
+@capability_required(Capability.EXPORT_RETURNS)
+@require_POST
+def return_schedule_stop(request: HttpRequest, public_id) -> HttpResponse:
+    schedule = ReturnSchedule.objects.filter(
+        public_id=public_id, requested_by=request.user, is_active=True
+    ).first()
+    if schedule is None:
+        raise Http404("No such schedule")
+    exports.return_schedule_stop(schedule=schedule, by=request.user)
+    messages.success(request, "The monthly return has been stopped")
+    return redirect("reports:returns")

@@ -24,7 +24,7 @@ from core.models import Task
 from indicators.models import IndicatorSet, RiskAssessment
 from referrals.models import Referral
 from referrals.views import access_request_token
-from reports.models import ExportJob, TemplateImport
+from reports.models import ExportJob, ReturnSchedule, TemplateImport
 from tests.conftest import sign_in
 from tests.factories import (
     AgencyFactory,
@@ -246,6 +246,7 @@ URL_RULES = {
     "reports:return-download": RequesterScoped(),
     "reports:template-upload": RoleScoped(C.EXPORT_RETURNS),
     "reports:template-import": RequesterScoped(),
+    "reports:return-schedule-stop": RequesterScoped(),
     "reports:template-blank": SignedIn(),
     "indicators:set-list": SignedIn(),
     "indicators:set-detail": SignedIn(),
@@ -600,3 +601,29 @@ def test_an_import_shows_only_to_the_person_who_made_it(client, role, relation):
 
     allowed = relation == "requester" and role_can(role, C.EXPORT_RETURNS)
     assert response.status_code == (200 if allowed else 404)
+
+
+@pytest.mark.parametrize(
+    ("role", "relation"),
+    itertools.product(list(Role), ["requester", "same_agency", "other"]),
+)
+def test_a_monthly_return_is_stopped_only_by_its_owner(client, role, relation):
+    agency = AgencyFactory()
+    owner = MembershipFactory(role=role, agency=agency).user
+    schedule = ReturnSchedule.objects.create(
+        requested_by=owner, kind="ceop_return_json", parameters={"agency_ids": [agency.pk]}
+    )
+    viewer = {
+        "requester": owner,
+        "same_agency": MembershipFactory(role=role, agency=agency).user,
+        "other": MembershipFactory(role=role).user,
+    }[relation]
+    sign_in(client, viewer)
+
+    response = client.post(f"/returns/schedules/{schedule.public_id}/stop/")
+
+    schedule.refresh_from_db()
+    if relation == "requester" and role_can(role, C.EXPORT_RETURNS):
+        assert (response.status_code, schedule.is_active) == (302, False)
+    else:
+        assert (response.status_code, schedule.is_active) == (404, True)

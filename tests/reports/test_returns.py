@@ -142,3 +142,51 @@ def test_a_real_worker_produces_the_return_the_web_then_serves(
     response = client.get(f"/returns/{job.public_id}/download/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content)[:2] == b"PK"  # a zip: the xlsx workbook
+
+
+def test_a_monthly_return_is_produced_once_for_last_month_and_announced(
+    client, partnership_world, django_capture_on_commit_callbacks, mailoutbox
+):
+    from reports.exports import returns_scheduled_produce
+    from reports.models import ReturnSchedule
+
+    partnership, agencies = partnership_world
+    lead = member(Role.SAFEGUARDING_LEAD, agencies[0])
+    sign_in(client, lead)
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(client, partnership, monthly="on")
+    schedule = ReturnSchedule.objects.get()
+    assert schedule.parameters["agency_codes"] == sorted(a.code for a in agencies)
+    assert "Monthly returns" in client.get("/returns/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert returns_scheduled_produce(today=date(2026, 3, 5)) == 1
+        assert returns_scheduled_produce(today=date(2026, 3, 6)) == 0  # once a month
+
+    job = ExportJob.objects.order_by("-created_at").first()
+    assert (job.parameters["start"], job.parameters["end"]) == ("2026-02-01", "2026-02-28")
+    assert job.status == "done"
+    assert [m.to for m in mailoutbox] == [[lead.email]]
+    assert "February 2026" in mailoutbox[0].body
+    schedule.refresh_from_db()
+    assert schedule.last_month == date(2026, 2, 1)
+
+
+def test_a_schedule_stops_when_its_owner_may_no_longer_run_it(partnership_world):
+    from reports.exports import returns_scheduled_produce
+    from reports.models import ReturnSchedule
+
+    _, agencies = partnership_world
+    lead = member(Role.SAFEGUARDING_LEAD, agencies[0])
+    schedule = ReturnSchedule.objects.create(
+        requested_by=lead, kind="ceop_return_json",
+        parameters={"agency_ids": [a.pk for a in agencies],
+                    "agency_codes": [a.code for a in agencies]},
+    )  # fmt: skip
+    lead.memberships.update(is_active=False)
+
+    assert returns_scheduled_produce(today=date(2026, 3, 5)) == 0
+
+    schedule.refresh_from_db()
+    assert not schedule.is_active
+    assert not ExportJob.objects.exists()
