@@ -3,6 +3,7 @@ reported, nothing half-written, idempotent by reference, history naming the impo
 
 import csv
 import io
+import re
 import zipfile
 from datetime import date
 
@@ -264,4 +265,13 @@ def test_an_upload_of_the_wrong_type_is_refused_before_it_is_kept(
     path.write_bytes(content)
     response = upload(client, path, name=name)
     assert message in response.content.decode()
+    assert not TemplateImport.objects.exists()
+
+
+def test_the_import_benchmark_prints_its_figures_and_leaves_no_data(capsys):
+    call_command("bench_import", rows=30)
+    out = capsys.readouterr().out
+    assert re.search(r"errors found\s+0\n", out)
+    assert "write: peak Python memory (MB)" in out
+    assert not Person.objects.exists()
     assert not TemplateImport.objects.exists()
