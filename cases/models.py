@@ -205,6 +205,9 @@ class Case(AgencyOwnedModel):
         choices=YesNoUnknown.choices,
         default=YesNoUnknown.UNKNOWN,
     )
+    # How many missing episodes an agency reported in the data template, where the episodes
+    # themselves (with their dates) are not recorded here.
+    missing_episodes_reported = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_category = models.PositiveSmallIntegerField(null=True, blank=True)
     cse_flag = models.BooleanField("CSE flag", default=True)
 

@@ -19,6 +19,7 @@ from agencies.roles import Capability
 from reports.ceop import ceop_return
 from reports.ceop_workbook import ceop_workbook
 from reports.models import ExportJob, ReturnSchedule
+from reports.scope import partnership_agencies
 from reports.template_export import template_csv_zip, template_rows, template_workbook
 
 K = ExportJob.Kind
@@ -29,20 +30,7 @@ def return_scopes(user: User) -> dict[Partnership, list[Agency]]:
     """Per partnership, the agencies the user may run returns for: every agency of a
     partnership where they also see the partnership's dashboards (the safeguarding lead),
     otherwise the agencies where they hold the capability (a CSE lead: their own)."""
-    own = set(agency_ids_with(user, Capability.EXPORT_RETURNS))
-    wide = own & set(agency_ids_with(user, Capability.VIEW_PARTNERSHIP_DASHBOARDS))
-    scopes: dict[Partnership, list[Agency]] = {}
-    partnerships = Partnership.objects.filter(agencies__in=own).distinct()
-    for partnership in partnerships.prefetch_related("agencies"):
-        whole = any(agency.pk in wide for agency in partnership.agencies.all())
-        agencies = [
-            agency
-            for agency in partnership.agencies.all()
-            if agency.is_active and (whole or agency.pk in own)
-        ]
-        if agencies:
-            scopes[partnership] = sorted(agencies, key=lambda agency: agency.name)
-    return scopes
+    return partnership_agencies(user, Capability.EXPORT_RETURNS)
 
 
 def export_request(

@@ -26,22 +26,31 @@ class DashboardScope:
         return [agency.pk for agency in self.agencies]
 
 
-def dashboard_agencies(user) -> dict[Partnership, list[Agency]]:
-    """Per partnership, the active agencies whose dashboards the user may see."""
-    own = set(agency_ids_with(user, Capability.VIEW_DASHBOARDS))
-    partnership_wide = agency_ids_with(user, Capability.VIEW_PARTNERSHIP_DASHBOARDS)
+def partnership_agencies(
+    user, capability: Capability, *, wide: Capability = Capability.VIEW_PARTNERSHIP_DASHBOARDS
+) -> dict[Partnership, list[Agency]]:
+    """Per partnership, the active agencies where the user may use `capability`: every agency
+    of a partnership where they also hold `wide` (the chair, the safeguarding lead, the
+    analyst), otherwise only the agencies where they hold `capability` themselves."""
+    own = set(agency_ids_with(user, capability))
+    partnership_wide = own & set(agency_ids_with(user, wide))
     partnerships = Partnership.objects.filter(agencies__in=own).distinct()
     scope: dict[Partnership, list[Agency]] = {}
     for partnership in partnerships.prefetch_related("agencies"):
-        wide = any(a.pk in partnership_wide for a in partnership.agencies.all())
+        whole = any(a.pk in partnership_wide for a in partnership.agencies.all())
         agencies = [
             agency
             for agency in partnership.agencies.all()
-            if agency.is_active and (wide or agency.pk in own)
+            if agency.is_active and (whole or agency.pk in own)
         ]
         if agencies:
             scope[partnership] = sorted(agencies, key=lambda agency: agency.name)
     return scope
+
+
+def dashboard_agencies(user) -> dict[Partnership, list[Agency]]:
+    """Per partnership, the active agencies whose dashboards the user may see."""
+    return partnership_agencies(user, Capability.VIEW_DASHBOARDS)
 
 
 def dashboard_scope(user, partnership: Partnership, agencies: list[Agency]) -> DashboardScope:

@@ -121,7 +121,9 @@ def template_rows(*, user: User, start: date, end: date, agencies: list[Agency])
             "nationality": child.nationality,
             "first_contact_date": _iso(contact),
             "reported_missing": case.reported_missing,
-            "missing_episodes": episodes.get(case.pk, ""),
+            "missing_episodes": max(
+                episodes.get(case.pk, 0), case.missing_episodes_reported or 0
+            ) or ("" if case.missing_episodes_reported is None else 0),
             "living_situation": case.living_situation,
             "moved_into_care_after_intervention": case.moved_into_care_after_intervention,
             "school_engagement": case.school_engagement,

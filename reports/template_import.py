@@ -253,6 +253,7 @@ class Writer:
             "moved_into_care_after_intervention":
                 values["moved_into_care_after_intervention"] or "unknown",
             "school_engagement": values["school_engagement"] or "unknown",
+            "missing_episodes_reported": values["missing_episodes"],
         }, counted=False)  # fmt: skip
         codes = sorted(values["indicators"] or [])
         concern_changed = self.screening(agency, case, ref, codes, contact)

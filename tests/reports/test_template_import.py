@@ -92,6 +92,7 @@ def test_a_good_workbook_imports_everything_and_a_second_time_changes_nothing(
         "C1", "yes", "looked_after",
     )  # fmt: skip
     assert case.concerns.get().indicator_codes == ["M03", "S01"]
+    assert case.missing_episodes_reported == 3
     young = Person.objects.get(kind="child", first_name="")
     assert young.age_at(date(2010, 1, 15)) == 12
     aaron = Person.objects.get(first_name="Aaron")
