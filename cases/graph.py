@@ -25,6 +25,7 @@ from cases.models import (
     ConcernPerson,
     Person,
     PersonContact,
+    PersonLocation,
 )
 
 ENTITY_LABELS = {"vehicle": "Vehicle", "phone": "Phone", "address": "Address", "location": "Place"}
@@ -110,6 +111,14 @@ def link_graph(user) -> nx.Graph:
         graph.add_node(entity, kind=kind, restricted=False, label=label)
         for pk in involved.get(concern_id, ()):
             graph.add_edge(add_person(pk), entity, label="")
+    places = PersonLocation.objects.filter(person_id__in=visible_ids).values_list(
+        "person_id", "location_id", "location__type", "location__postcode_district", "role"
+    )
+    for pk, location_id, kind, district, role in places:
+        entity = f"location:{location_id}"
+        label = f"{kind.replace('_', ' ')} {district}".strip()
+        graph.add_node(entity, kind="location", restricted=False, label=label)
+        graph.add_edge(person_key(pk), entity, label=role.replace("_", " "))
     _describe_people(graph)
     return graph
 

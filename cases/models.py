@@ -523,3 +523,28 @@ class SuggestionRun(BaseModel):
 
     def __str__(self) -> str:
         return f"Suggested networks of {self.created_at:%d %B %Y %H:%M}"
+
+
+class PersonLocation(BaseModel):
+    """A person linked to a place: where a child was first met, exploited or picked up, or a
+    place a suspect is associated with (the data template's locations)."""
+
+    class Role(models.TextChoices):
+        FIRST_MET = "first_met", "Where they first met"
+        EXPLOITATION = "exploitation", "Where exploitation happened"
+        PICK_UP = "pick_up", "Where the child was picked up"
+        OTHER = "other", "Other"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="places")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="people")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.OTHER)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "location"], name="one_link_per_place")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_role_display()

@@ -29,6 +29,7 @@ from cases.models import (
     Network,
     NetworkMember,
     Person,
+    PersonLocation,
 )
 from reports.ceop import Period, _suspects, _victims
 from reports.models import ImportedRecord
@@ -167,25 +168,42 @@ def template_rows(*, user: User, start: date, end: date, agencies: list[Agency])
                 "agency_code": code_of[agency_id], "relationship": relationship,
                 "first_linked_date": _iso(linked),
             })  # fmt: skip
-    locations = []
-    places = ConcernLocation.objects.filter(
+    # One row per place and person: a place linked to several children (or suspects) takes
+    # one row each after the first, under a reference of its own.
+    place_links: list[tuple[object, str, str, str]] = []  # (location, column, ref, role)
+    refs = {pk: ("child_ref", ref) for pk, ref in child_ref.items()}
+    refs |= {pk: ("suspect_ref", ref) for pk, ref in suspect_ref.items()}
+    for link in PersonLocation.objects.filter(
+        person_id__in=list(refs), location__owner_agency_id__in=agency_ids
+    ).select_related("location", "person"):
+        if link.location.owner_agency_id == link.person.owner_agency_id:
+            place_links.append((link.location, *refs[link.person_id], link.role))
+    for place in ConcernLocation.objects.filter(
         concern__case_id__in=case_ids, location__owner_agency_id__in=agency_ids
-    ).select_related("location", "concern__case")
-    for place in places:
-        location = place.location
-        child_id = place.concern.case.child_id
-        if location.owner_agency_id != cases[child_id].child.owner_agency_id:
+    ).select_related("location", "concern__case__child"):
+        child = place.concern.case.child
+        if place.location.owner_agency_id == child.owner_agency_id:
+            place_links.append((place.location, "child_ref", child_ref[child.pk], ""))
+    rows: dict[tuple[int, int], dict] = {}
+    seen: set[tuple[int, str, str]] = set()
+    for location, column, ref, role in place_links:
+        if (location.pk, column, ref) in seen:
             continue
-        locations.append({
-            "location_ref": str(location.public_id),
+        seen.add((location.pk, column, ref))
+        number = 0
+        while rows.get((location.pk, number), {}).get(column):
+            number += 1
+        row = rows.setdefault((location.pk, number), {
+            "location_ref": str(location.public_id) + (f"/{number + 1}" if number else ""),
             "agency_code": code_of[location.owner_agency_id],
             "type": location.type,
             "description": location.description,
             "postcode_district": location.postcode_district,
-            "child_ref": child_ref[child_id],
-            "suspect_ref": "",
-            "role": "",
+            "child_ref": "", "suspect_ref": "", "role": "",
         })  # fmt: skip
+        row[column] = ref
+        row["role"] = row["role"] or role
+    locations = list(rows.values())
     return {
         "networks": [
             {

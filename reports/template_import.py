@@ -24,6 +24,7 @@ from cases.models import (
     NetworkMember,
     Person,
     PersonAlias,
+    PersonLocation,
     age_on,
 )
 from indicators.scoring import quick_screening
@@ -356,6 +357,13 @@ class Writer:
         })  # fmt: skip
         if not held:
             self.remember("locations", agency, ref, location.pk)
+        for column, table in (("child_ref", "children"), ("suspect_ref", "suspects")):
+            if values[column]:
+                person_id = self.held(table)[(agency.pk, values[column])]
+                link = PersonLocation.objects.filter(
+                    person_id=person_id, location=location
+                ).first() or PersonLocation(person_id=person_id, location=location)
+                self.save("locations", link, {"role": values["role"] or "other"}, counted=False)
 
 
 def template_write(

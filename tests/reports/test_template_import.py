@@ -12,10 +12,11 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from agencies.models import Role
-from cases.models import Association, Case, Network, NetworkMember, Person
+from cases.models import Association, Case, Network, NetworkMember, Person, PersonLocation
 from reports.ceop import ceop_return
 from reports.models import TemplateImport
 from reports.template import TABLES
+from reports.template_export import template_rows
 from tests.factories import AgencyFactory, PartnershipFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,14 @@ def test_a_good_workbook_imports_everything_and_a_second_time_changes_nothing(
     )  # fmt: skip
     assert case.concerns.get().indicator_codes == ["M03", "S01"]
     assert case.missing_episodes_reported == 3
+    place = PersonLocation.objects.get(person=jade)
+    assert (place.role, place.location.type, place.location.postcode_district) == (
+        "first_met", "takeaway_or_restaurant", "LS6",
+    )  # fmt: skip
+    exported = template_rows(user=user, start=date(2009, 4, 1), end=date(2011, 3, 31),
+                             agencies=[agency])  # fmt: skip
+    assert [(r["child_ref"], r["role"]) for r in exported["locations"]] == [("C1", "first_met")]
+    assert {r["missing_episodes"] for r in exported["children"]} == {3, ""}
     young = Person.objects.get(kind="child", first_name="")
     assert young.age_at(date(2010, 1, 15)) == 12
     aaron = Person.objects.get(first_name="Aaron")
