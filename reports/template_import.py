@@ -430,7 +430,14 @@ def template_import_run(*, import_id: int) -> TemplateImport | None:
         status=TemplateImport.Status.DONE, progress=100, counts=counts,
         finished_at=timezone.now(),
     )  # fmt: skip
+    return _file_dropped(record)
+
+
+def _file_dropped(record: TemplateImport) -> TemplateImport:
+    """The uploaded file holds personal data: once imported or refused only its name and
+    checksum are kept."""
     record.refresh_from_db()
+    record.file.delete(save=True)
     return record
 
 
@@ -443,5 +450,4 @@ def _refuse(record: TemplateImport, check: Check) -> TemplateImport:
         error_count=check.error_count,
         finished_at=timezone.now(),
     )
-    record.refresh_from_db()
-    return record
+    return _file_dropped(record)

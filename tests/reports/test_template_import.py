@@ -111,6 +111,7 @@ def test_a_good_workbook_imports_everything_and_a_second_time_changes_nothing(
     record = TemplateImport.objects.get()
     assert (record.status, record.rows, record.requested_by) == ("done", 7, user)
     assert len(record.checksum) == 64
+    assert not record.file  # the uploaded file, with its personal data, is not kept
     figures = ceop_return(start=date(2009, 4, 1), end=date(2011, 3, 31),
                           agency_codes=[agency.code], agency_ids=[agency.pk])  # fmt: skip
     assert figures["victims"]["total"] == 2
@@ -178,6 +179,7 @@ def test_every_error_in_every_sheet_is_reported_and_nothing_is_imported(importer
     assert not Network.objects.exists()
     record = TemplateImport.objects.get()
     assert (record.status, record.error_count) == ("refused", 7)
+    assert not record.file
 
 
 def test_a_zip_of_csv_files_imports_like_the_workbook(importer, tmp_path):
