@@ -30,6 +30,7 @@ from cases.models import (
     PersonContact,
     PersonIdentifier,
 )
+from cases.selectors import people_visible
 
 HIDDEN_FIELDS = {
     "id",
@@ -176,14 +177,15 @@ def history_changes(record: models.Model, *, parts: Sequence[Part] = ()) -> list
     return sorted(changes, key=lambda change: change.at, reverse=True)
 
 
-def _person_label(visible_ids: set[int]) -> Callable[[models.Model], str]:
-    """Names a person only when the reader may see their record."""
+def _person_label(user, versions: models.QuerySet) -> Callable[[int], str]:
+    """Names a person linked in `versions` only when the reader may see their record."""
+    person_ids = set(versions.values_list("person_id", flat=True))
+    people = {
+        person.pk: str(person) for person in people_visible(user=user).filter(pk__in=person_ids)
+    }
 
     def label(person_id: int) -> str:
-        if person_id not in visible_ids:
-            return "A person whose record is not shared with you"
-        person = Person.objects.filter(pk=person_id).first()
-        return str(person) if person else "–"
+        return people.get(person_id, "A person whose record is not shared with you")
 
     return label
 
@@ -220,14 +222,15 @@ def person_history(person: Person) -> list[Change]:
     )
 
 
-def concern_history(concern: Concern, *, visible_person_ids: set[int]) -> list[Change]:
-    person = _person_label(visible_person_ids)
+def concern_history(concern: Concern, *, user) -> list[Change]:
+    people = ConcernPerson.history.filter(concern_id=concern.pk)
+    person = _person_label(user, people)
     return history_changes(
         concern,
         parts=[
             Part(
                 "Person involved",
-                ConcernPerson.history.filter(concern_id=concern.pk),
+                people,
                 lambda v: f"{person(v.person_id)} ({v.get_role_display().lower()})",
             ),
             Part("Vehicle or phone", ConcernDetail.history.filter(concern_id=concern.pk)),
@@ -240,8 +243,9 @@ def concern_history(concern: Concern, *, visible_person_ids: set[int]) -> list[C
     )
 
 
-def network_history(network: Network, *, visible_person_ids: set[int]) -> list[Change]:
-    person = _person_label(visible_person_ids)
+def network_history(network: Network, *, user) -> list[Change]:
+    members = NetworkMember.history.filter(network_id=network.pk)
+    person = _person_label(user, members)
 
     def member(version) -> str:
         joined = f", joined {version.joined_on:%d %B %Y}" if version.joined_on else ""
@@ -249,6 +253,4 @@ def network_history(network: Network, *, visible_person_ids: set[int]) -> list[C
         role = version.get_role_display().lower()
         return f"{person(version.person_id)}: {role}{joined}{left}"
 
-    return history_changes(
-        network, parts=[Part("Member", NetworkMember.history.filter(network_id=network.pk), member)]
-    )
+    return history_changes(network, parts=[Part("Member", members, member)])

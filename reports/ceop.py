@@ -15,7 +15,6 @@ How the records map onto the spec's terms (the data template's columns):
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q
@@ -23,6 +22,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from cases.codes import Ethnicity, ethnicity_group
 from cases.models import Association, Case, NetworkMember, Person
+from reports.selectors import Period
 
 RETURN_NAME = "ceop-localised-grooming"
 VERSION = 1
@@ -35,15 +35,6 @@ SUSPECT_AGE_BANDS = ("under_18", "18_24", "25_34", "35_44", "45_plus", "unknown"
 NETWORK_SIZES = ("1", "2", "3_5", "6_10", "11_plus")
 LIVING = ("with_family", "looked_after", "independent", "other")
 SCHOOL = ("engaged", "disengaged", "excluded", "not_in_education")
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-
-    def __contains__(self, day: date | None) -> bool:
-        return day is not None and self.start <= day <= self.end
 
 
 def _zeros(keys) -> dict[str, int]:
@@ -78,7 +69,7 @@ def _ethnicity(value: str) -> str:
     return value if value in ETHNICITIES else "unknown"
 
 
-def _victims(period: Period, agency_ids: list[int]) -> list[tuple[Person, Case, date]]:
+def victims_counted(period: Period, agency_ids: list[int]) -> list[tuple[Person, Case, date]]:
     """(child, earliest in-scope case, first contact date) of the children counted."""
     cases = (
         Case.objects.filter(owner_agency_id__in=agency_ids, child__kind=Person.Kind.CHILD)
@@ -129,7 +120,7 @@ def _victim_block(victims: list[tuple[Person, Case, date]]) -> dict:
     }
 
 
-def _suspects(
+def suspects_counted(
     period: Period, agency_ids: list[int], victims: list[tuple[Person, Case, date]]
 ) -> list[tuple[Person, date | None]]:
     """(suspect, the day their age is taken at) of the suspects counted."""
@@ -226,8 +217,8 @@ def _network_block(agency_ids: list[int], suspect_ids: set[int]) -> dict:
 def ceop_return(*, start: date, end: date, agency_codes: list[str], agency_ids: list[int]) -> dict:
     """The return for the period (inclusive) and the agencies, exactly as the spec's JSON."""
     period = Period(start, end)
-    victims = _victims(period, agency_ids)
-    suspects = _suspects(period, agency_ids, victims)
+    victims = victims_counted(period, agency_ids)
+    suspects = suspects_counted(period, agency_ids, victims)
     return {
         "return": RETURN_NAME,
         "version": VERSION,

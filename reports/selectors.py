@@ -86,6 +86,9 @@ class Period:
     start: date
     end: date
 
+    def __contains__(self, day: date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
     def months(self) -> list[date]:
         months, month = [], self.start.replace(day=1)
         while month <= self.end:

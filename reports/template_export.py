@@ -31,8 +31,9 @@ from cases.models import (
     Person,
     PersonLocation,
 )
-from reports.ceop import Period, _suspects, _victims
+from reports.ceop import suspects_counted, victims_counted
 from reports.models import ImportedRecord
+from reports.selectors import Period
 from reports.tables import inert
 from reports.template import TABLES
 
@@ -63,8 +64,8 @@ def template_rows(*, user: User, start: date, end: date, agencies: list[Agency])
     may_see = set(visible(user, Person.objects.filter(owner_agency_id__in=agency_ids))
                   .values_list("pk", flat=True))  # fmt: skip
     period = Period(start, end)
-    victims = [row for row in _victims(period, agency_ids) if row[0].pk in may_see]
-    counted = [row for row in _suspects(period, agency_ids, victims) if row[0].pk in may_see]
+    victims = [row for row in victims_counted(period, agency_ids) if row[0].pk in may_see]
+    counted = [row for row in suspects_counted(period, agency_ids, victims) if row[0].pk in may_see]
     memberships = list(
         NetworkMember.objects.filter(
             network__owner_agency_id__in=agency_ids,

@@ -83,10 +83,8 @@ def template_check(
         check.add(RowError(sheet, 0, "", sheet, "a sheet of the template: " + ", ".join(ORDER)))
     if not any(table in file.sheets for table in ORDER):
         check.add(RowError("", 0, "", "", "at least one of the sheets " + ", ".join(ORDER)))
-    in_file: dict[str, dict[tuple[int, str], int]] = defaultdict(dict)
-    held = {
-        table: _held_references(agencies, table) for table in ("networks", "children", "suspects")
-    }
+    refs = References(held={table: _held_references(agencies, table) for table in REFERENCED})
+    in_file = refs.in_file
     for table in ORDER:
         reference = REFERENCE[table]
         for number, values, errors in read_table(file, table, indicator_codes=codes):
@@ -97,7 +95,7 @@ def template_check(
             if number == 1:
                 check.add(*errors)
                 # Its references cannot be known: other sheets are not blamed for naming them.
-                held[table] = Anything()
+                refs.unreadable.add(table)
                 break
             agency = agencies.get((values.get("agency_code") or "").lower())
             if values.get("agency_code") and agency is None:
@@ -112,23 +110,32 @@ def template_check(
                     ))  # fmt: skip
                 else:
                     in_file[table][key] = number
-            errors.extend(_row_rules(table, sheet, number, values, agency, in_file, held))
+            errors.extend(_row_rules(table, sheet, number, values, agency, refs))
             check.add(*errors)
     return check
 
 
-class Anything(set):
-    """Stands for the references of a sheet whose header could not be read."""
-
-    def __contains__(self, item) -> bool:
-        return True
+REFERENCED = ("networks", "children", "suspects")
 
 
-def _known(table, agency, ref, in_file, held) -> bool:
-    return (agency.pk, ref) in in_file[table] or (agency.pk, ref) in held[table]
+@dataclass
+class References:
+    """The references a file may name: those of its own rows and those already imported.
+    A sheet whose header could not be read counts as naming any, so that other sheets are
+    not blamed for it."""
+
+    held: dict[str, set[tuple[int, str]]]
+    in_file: dict[str, dict[tuple[int, str], int]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    unreadable: set[str] = field(default_factory=set)
+
+    def known(self, table: str, agency: Agency, ref: str) -> bool:
+        key = (agency.pk, ref)
+        return table in self.unreadable or key in self.in_file[table] or key in self.held[table]
 
 
-def _row_rules(table, sheet, number, values, agency, in_file, held) -> list[RowError]:
+def _row_rules(table, sheet, number, values, agency, refs: References) -> list[RowError]:
     errors = []
 
     def error(column, expected):
@@ -157,16 +164,16 @@ def _row_rules(table, sheet, number, values, agency, in_file, held) -> list[RowE
         if age is not None and not 10 <= age <= 99:
             error("age_when_first_known", "a whole number from 10 to 99")
         ref = values["network_ref"]
-        if agency and ref and not _known("networks", agency, ref, in_file, held):
+        if agency and ref and not refs.known("networks", agency, ref):
             error("network_ref", "a network_ref of the networks sheet for the same agency, or "
                   "one already imported for it")  # fmt: skip
         if values["network_role"] and not ref:
             error("network_role", "empty, as no network_ref is given")
     if table in ("links", "locations") and agency:
-        for column, refs in (("child_ref", "children"), ("suspect_ref", "suspects")):
+        for column, named in (("child_ref", "children"), ("suspect_ref", "suspects")):
             ref = values.get(column)
-            if ref and not _known(refs, agency, ref, in_file, held):
-                error(column, f"a {column} of the {refs} sheet for the same agency, or one "
+            if ref and not refs.known(named, agency, ref):
+                error(column, f"a {column} of the {named} sheet for the same agency, or one "
                       "already imported for it")  # fmt: skip
     return errors
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from agencies import access
 from agencies.roles import Capability
-from cases import history, selectors
+from cases import history
 from cases.history import Change
 from cases.views.case import case_for
 from cases.views.concern import concern_for
@@ -21,14 +21,6 @@ def _page(request: HttpRequest, *, what: str, back_url: str, changes: list[Chang
         request,
         "cases/record_history.html",
         {"what": what, "back_url": back_url, "changes": changes},
-    )
-
-
-def _visible_person_ids(request: HttpRequest, person_ids) -> set[int]:
-    return set(
-        selectors.people_visible(user=request.user)
-        .filter(pk__in=list(person_ids))
-        .values_list("pk", flat=True)
     )
 
 
@@ -57,30 +49,20 @@ def person_history(request: HttpRequest, public_id) -> HttpResponse:
 def concern_history(request: HttpRequest, public_id) -> HttpResponse:
     concern = concern_for(request, public_id, Capability.VIEW_RECORDS)
     access.log_view(request, concern.case)
-    people = concern.people.model.history.filter(concern_id=concern.pk).values_list(
-        "person_id", flat=True
-    )
     return _page(
         request,
         what="concern",
         back_url=reverse("cases:concern-detail", args=[concern.public_id]),
-        changes=history.concern_history(
-            concern, visible_person_ids=_visible_person_ids(request, people)
-        ),
+        changes=history.concern_history(concern, user=request.user),
     )
 
 
 def network_history(request: HttpRequest, public_id) -> HttpResponse:
     network = network_for(request, public_id, Capability.VIEW_RECORDS)
     access.log_view(request, network)
-    people = network.members.model.history.filter(network_id=network.pk).values_list(
-        "person_id", flat=True
-    )
     return _page(
         request,
         what="network",
         back_url=reverse("cases:network-detail", args=[network.public_id]),
-        changes=history.network_history(
-            network, visible_person_ids=_visible_person_ids(request, people)
-        ),
+        changes=history.network_history(network, user=request.user),
     )

@@ -72,7 +72,7 @@ def workbook(tables: dict[str, list[dict]], path, headers: dict | None = None):
     return path
 
 
-def run(path, user, capsys=None):
+def run(path, user):
     call_command("import_template", str(path), user=user.email)
 
 
