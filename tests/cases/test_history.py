@@ -50,7 +50,7 @@ def test_a_concerns_history_names_a_suspect_only_to_readers_who_may_see_them(
     own, police, _ = partnership_agencies
     concern = ConcernFactory(case=CaseFactory(owner_agency=own))
     shared_suspect = PersonFactory(owner_agency=own, kind="suspect")
-    hidden_suspect = PersonFactory(owner_agency=police, kind="suspect")
+    hidden_suspect = PersonFactory(owner_agency=police, kind="suspect", last_name="Hiddensworth")
     for person in (shared_suspect, hidden_suspect):
         ConcernPerson.objects.create(concern=concern, person=person, role="suspect")
     sign_in(client, member(Role.FRONTLINE, own))
