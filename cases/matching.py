@@ -8,6 +8,7 @@ rapidfuzz. Transposed names score as well as ordered ones because tokens are com
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -65,10 +66,12 @@ def person_keys(person: Person) -> set[str]:
     return keys
 
 
-def person_keys_rewrite(person: Person) -> None:
-    PersonMatchKey.objects.filter(person=person).delete()
+def people_keys_rewrite(people: Sequence[Person]) -> None:
+    PersonMatchKey.objects.filter(person__in=people).delete()
     PersonMatchKey.objects.bulk_create(
-        PersonMatchKey(person=person, key=key[:80]) for key in sorted(person_keys(person))
+        PersonMatchKey(person=person, key=key[:80])
+        for person in people
+        for key in sorted(person_keys(person))
     )
 
 

@@ -68,6 +68,7 @@ class TemplateImport(BaseModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done")
     rows = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
     # {"children": {"created": n, "updated": n, "unchanged": n}, ...}
     counts = models.JSONField(default=dict, blank=True)
     # [{"sheet", "row", "column", "value", "expected"}, ...]: the first 1,000

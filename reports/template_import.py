@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agencies.models import Agency, User
+from core.progress import ProgressChannel
 from cases import services as case_services
 from cases.models import (
     Association,
@@ -178,9 +180,33 @@ def _row_rules(table, sheet, number, values, agency, refs: References) -> list[R
     return errors
 
 
+CHUNK = 1000
+
+Row = tuple[Agency, dict]
+
+
+@dataclass
+class Batch:
+    """The instances of one model a chunk creates or changes, and the fields it set."""
+
+    new: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
+    fields: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Outcome:
+    """What a row did, across every record it writes."""
+
+    created: bool = False
+    changed: bool = False
+
+
 class Writer:
-    """The writing pass: each row creates, updates or leaves alone the record its reference
-    names, with history naming the import."""
+    """The writing pass, a chunk of rows at a time: each row creates, updates or leaves alone
+    the records its reference names, with history naming the import. Records are read,
+    created and updated in bulk, so a chunk costs about the same few queries whatever its
+    size."""
 
     def __init__(self, record: TemplateImport, agencies: dict[str, Agency], by: User) -> None:
         self.record, self.agencies, self.by = record, agencies, by
@@ -190,6 +216,8 @@ class Writer:
         }
         self.ids: dict[str, dict[tuple[int, str], int]] = {}
         self.indicator_set = indicator_set_current()
+        self.rules: dict[int, object] = {}
+        self.now = timezone.now()
 
     def held(self, table: str) -> dict[tuple[int, str], int]:
         if table not in self.ids:
@@ -201,189 +229,288 @@ class Writer:
             }
         return self.ids[table]
 
-    def remember(self, table: str, agency: Agency, ref: str, object_id: int) -> None:
-        ImportedRecord.objects.create(
-            agency=agency, table=table, reference=ref, object_id=object_id
-        )
-        self.held(table)[(agency.pk, ref)] = object_id
+    def existing(self, table: str, queryset, keys: list[tuple[int, str]]) -> dict:
+        """The records already imported under these (agency id, reference) keys."""
+        held = self.held(table)
+        found = queryset.in_bulk([held[key] for key in keys if key in held])
+        return {key: found[held[key]] for key in keys if key in held}
 
-    def save(self, table: str, instance, changes: dict, *, counted: bool = True) -> bool:
-        """Apply `changes`; save with history only if something differs. True if saved."""
+    def remember(self, table: str, made: list[tuple[int, str, object]]) -> None:
+        ImportedRecord.objects.bulk_create(
+            ImportedRecord(agency_id=agency_id, table=table, reference=ref, object_id=obj.pk)
+            for agency_id, ref, obj in made
+        )
+        self.held(table).update({(agency_id, ref): obj.pk for agency_id, ref, obj in made})
+
+    def apply(self, instance, changes: dict, batch: Batch, outcome: Outcome) -> None:
+        """Set `changes`; queue the instance in `batch` if it is new or anything differs."""
         created = instance.pk is None
-        changed = created or any(getattr(instance, k) != v for k, v in changes.items())
-        for name, value in changes.items():
-            setattr(instance, name, value)
-        if changed:
+        if created or any(getattr(instance, k) != v for k, v in changes.items()):
+            for name, value in changes.items():
+                setattr(instance, name, value)
             if created:
                 instance.created_by = self.by
-            if hasattr(instance, "modified_by"):
-                instance.modified_by = self.by
-            instance._history_user = self.by
-            instance._change_reason = self.reason
-            instance.save()
-        if counted:
-            self.counts[table]["created" if created else "updated" if changed else "unchanged"] += 1
-        return changed
+            instance.modified_by, instance.modified_at = self.by, self.now
+            (batch.new if created else batch.changed).append(instance)
+            batch.fields.update(changes)
+            outcome.changed = True
 
-    def networks(self, agency: Agency, values: dict) -> None:
-        held = self.held("networks").get((agency.pk, values["network_ref"]))
-        network = Network.objects.get(pk=held) if held else Network(owner_agency=agency)
-        self.save("networks", network, {"name": values["name"] or values["network_ref"]})
-        if not held:
-            self.remember("networks", agency, values["network_ref"], network.pk)
+    def flush(self, model, batch: Batch) -> None:
+        history = {"default_user": self.by, "default_change_reason": self.reason}
+        if batch.new:
+            bulk_create_with_history(batch.new, model, batch_size=CHUNK, **history)
+        if batch.changed:
+            fields = [*sorted(batch.fields), "modified_by", "modified_at"]
+            bulk_update_with_history(batch.changed, model, fields, batch_size=CHUNK, **history)
 
-    def children(self, agency: Agency, values: dict) -> None:
-        ref, contact = values["child_ref"], values["first_contact_date"]
-        held = self.held("children").get((agency.pk, ref))
-        person = Person.objects.get(pk=held) if held else Person(owner_agency=agency, kind="child")
-        estimated = values["age_at_first_contact"] if not values["date_of_birth"] else None
-        person_changed = self.save("children", person, {
-            "first_name": values["first_name"] or "",
-            "last_name": values["last_name"] or "",
-            "known_as": values["known_as"] or "",
-            "date_of_birth": values["date_of_birth"],
-            "estimated_age": estimated,
-            "age_estimated_on": contact if estimated is not None else None,
-            "sex": values["sex"] or "unknown",
-            "ethnicity": values["ethnicity"] or "unknown",
-            "nationality": values["nationality"] or "unknown",
-            "notes": values["notes"] or "",
-        }, counted=False)  # fmt: skip
-        if not held:
-            self.remember("children", agency, ref, person.pk)
-        case = Case.objects.filter(
-            child=person, owner_agency=agency, reference=ref
-        ).first() or Case(child=person, owner_agency=agency, reference=ref)
-        case_changed = self.save("children", case, {
-            "first_contact_date": contact,
-            "reported_missing": values["reported_missing"] or "unknown",
-            "living_situation": values["living_situation"] or "unknown",
-            "moved_into_care_after_intervention":
-                values["moved_into_care_after_intervention"] or "unknown",
-            "school_engagement": values["school_engagement"] or "unknown",
-            "missing_episodes_reported": values["missing_episodes"],
-        }, counted=False)  # fmt: skip
-        codes = sorted(values["indicators"] or [])
-        concern_changed = self.screening(agency, case, ref, codes, contact)
-        kind = "created" if not held else "updated"
-        if held and not (person_changed or case_changed or concern_changed):
-            kind = "unchanged"
-        self.counts["children"][kind] += 1
-        if person_changed:
-            case_services.person_index(person=person)
+    def tally(self, table: str, outcomes: list[Outcome]) -> None:
+        for outcome in outcomes:
+            kind = "created" if outcome.created else "updated" if outcome.changed else "unchanged"
+            self.counts[table][kind] += 1
 
-    def screening(self, agency, case, ref, codes, contact) -> bool:
-        """The template's indicators are kept as a submitted concern on the case."""
-        held = self.held("screenings").get((agency.pk, ref))
-        if not codes and not held:
-            return False
-        concern = (
-            Concern.objects.get(pk=held)
-            if held
-            else Concern(case=case, reporter_agency=agency, indicator_set=self.indicator_set,
-                         status="submitted", submitted_at=timezone.now(),
-                         narrative="Warning signs recorded in the partnership data template")
-        )  # fmt: skip
-        screening = quick_screening(
-            concern.indicator_set.scoring_rules(), codes, child_age=case.child.age_at(contact)
-        )
-        changed = self.save("children", concern, {
-            "occurred_on": contact,
-            "indicator_codes": codes,
-            "provisional_category": screening.category if codes else None,
-        }, counted=False)  # fmt: skip
-        if not held:
-            self.remember("screenings", agency, ref, concern.pk)
-        return changed
+    def networks(self, rows: list[Row]) -> None:
+        keys = [(agency.pk, values["network_ref"]) for agency, values in rows]
+        networks = self.existing("networks", Network.objects, keys)
+        batch, outcomes, made = Batch(), [], []
+        for key, (agency, values) in zip(keys, rows, strict=True):
+            network = networks.get(key) or Network(owner_agency=agency)
+            outcome = Outcome(created=network.pk is None)
+            self.apply(network, {"name": values["name"] or key[1]}, batch, outcome)
+            outcomes.append(outcome)
+            if outcome.created:
+                made.append((*key, network))
+        self.flush(Network, batch)
+        self.remember("networks", made)
+        self.tally("networks", outcomes)
 
-    def suspects(self, agency: Agency, values: dict) -> None:
-        ref = values["suspect_ref"]
-        held = self.held("suspects").get((agency.pk, ref))
-        person = (
-            Person.objects.get(pk=held) if held else Person(owner_agency=agency, kind="suspect")
-        )
-        estimated = values["age_when_first_known"] if not values["date_of_birth"] else None
-        changed = self.save("suspects", person, {
-            "first_name": values["first_name"] or "",
-            "last_name": values["last_name"] or "",
-            "initials": values["initials"] or "",
-            "date_of_birth": values["date_of_birth"],
-            "estimated_age": estimated,
-            "age_estimated_on": values["first_known_date"] if estimated is not None else None,
-            "first_known_date": values["first_known_date"],
-            "sex": values["sex"] or "unknown",
-            "ethnicity": values["ethnicity"] or "unknown",
-            "nationality": values["nationality"] or "unknown",
-        }, counted=False)  # fmt: skip
-        if not held:
-            self.remember("suspects", agency, ref, person.pk)
-        aliases = {a.name for a in person.aliases.all()} if held else set()
-        wanted = {values["alias"]} if values["alias"] else set()
-        if aliases != wanted:
-            changed = True
-            for alias in person.aliases.exclude(name__in=wanted):
-                alias._change_reason = self.reason
-                alias.delete()
-            for name in wanted - aliases:
-                self.save("suspects", PersonAlias(person=person, name=name), {}, counted=False)
-        if values["network_ref"]:
-            network_id = self.held("networks")[(agency.pk, values["network_ref"])]
-            member = NetworkMember.objects.filter(network_id=network_id, person=person).first()
-            changed |= self.save(
-                "suspects",
-                member or NetworkMember(network_id=network_id, person=person),
-                {"role": values["network_role"] or "unknown"},
-                counted=False,
+    def children(self, rows: list[Row]) -> None:
+        keys = [(agency.pk, values["child_ref"]) for agency, values in rows]
+        people = self.existing("children", Person.objects, keys)
+        outcomes = [Outcome(created=key not in people) for key in keys]
+        held = list(people.values())
+        batch, made = Batch(), []
+        for key, (agency, values), outcome in zip(keys, rows, outcomes, strict=True):
+            person = people.setdefault(key, Person(owner_agency=agency, kind=Person.Kind.CHILD))
+            estimated = values["age_at_first_contact"] if not values["date_of_birth"] else None
+            contact = values["first_contact_date"]
+            self.apply(person, {
+                "first_name": values["first_name"] or "",
+                "last_name": values["last_name"] or "",
+                "known_as": values["known_as"] or "",
+                "date_of_birth": values["date_of_birth"],
+                "estimated_age": estimated,
+                "age_estimated_on": contact if estimated is not None else None,
+                "sex": values["sex"] or "unknown",
+                "ethnicity": values["ethnicity"] or "unknown",
+                "nationality": values["nationality"] or "unknown",
+                "notes": values["notes"] or "",
+            }, batch, outcome)  # fmt: skip
+            if outcome.created:
+                made.append((*key, person))
+        self.flush(Person, batch)
+        self.remember("children", made)
+        case_services.people_index(people=batch.new + batch.changed)
+
+        cases = {}
+        for case in Case.objects.filter(child__in=held, reference__in=[key[1] for key in keys]):
+            key = (case.owner_agency_id, case.reference)
+            if key in people and people[key].pk == case.child_id:
+                case.child = people[key]
+                cases[key] = case
+        batch = Batch()
+        for key, (agency, values), outcome in zip(keys, rows, outcomes, strict=True):
+            case = cases.setdefault(
+                key, Case(child=people[key], owner_agency=agency, reference=key[1])
             )
-        self.counts["suspects"][
-            "created" if not held else "updated" if changed else "unchanged"
-        ] += 1
-        if changed:
-            case_services.person_index(person=person)
+            self.apply(case, {
+                "first_contact_date": values["first_contact_date"],
+                "reported_missing": values["reported_missing"] or "unknown",
+                "living_situation": values["living_situation"] or "unknown",
+                "moved_into_care_after_intervention":
+                    values["moved_into_care_after_intervention"] or "unknown",
+                "school_engagement": values["school_engagement"] or "unknown",
+                "missing_episodes_reported": values["missing_episodes"],
+            }, batch, outcome)  # fmt: skip
+        self.flush(Case, batch)
+        self.screenings(keys, rows, cases, outcomes)
+        self.tally("children", outcomes)
 
-    def links(self, agency: Agency, values: dict) -> None:
-        child = self.held("children")[(agency.pk, values["child_ref"])]
-        suspect = self.held("suspects")[(agency.pk, values["suspect_ref"])]
-        link = Association.objects.filter(
-            from_person_id=child, to_person_id=suspect, owner_agency=agency
-        ).first() or Association(from_person_id=child, to_person_id=suspect, owner_agency=agency,
-                                 source="Partnership data template")  # fmt: skip
-        self.save("links", link, {
-            "relationship": values["relationship"] or "unknown",
-            "first_linked_date": values["first_linked_date"],
-        })  # fmt: skip
+    def screenings(self, keys, rows: list[Row], cases: dict, outcomes: list[Outcome]) -> None:
+        """The template's indicators are kept as a submitted concern on the case."""
+        concerns = self.existing("screenings", Concern.objects, keys)
+        batch, made = Batch(), []
+        for key, (agency, values), outcome in zip(keys, rows, outcomes, strict=True):
+            codes = sorted(values["indicators"] or [])
+            if not codes and key not in concerns:
+                continue
+            case, contact = cases[key], values["first_contact_date"]
+            concern = concerns.get(key) or Concern(
+                case=case, reporter_agency=agency, indicator_set=self.indicator_set,
+                status="submitted", submitted_at=self.now,
+                narrative="Warning signs recorded in the partnership data template",
+            )  # fmt: skip
+            if concern.indicator_set_id not in self.rules:
+                self.rules[concern.indicator_set_id] = concern.indicator_set.scoring_rules()
+            screening = quick_screening(
+                self.rules[concern.indicator_set_id], codes, child_age=case.child.age_at(contact)
+            )
+            if concern.pk is None:
+                made.append((*key, concern))
+            self.apply(concern, {
+                "occurred_on": contact,
+                "indicator_codes": codes,
+                "provisional_category": screening.category if codes else None,
+            }, batch, outcome)  # fmt: skip
+        self.flush(Concern, batch)
+        self.remember("screenings", made)
 
-    def locations(self, agency: Agency, values: dict) -> None:
-        ref = values["location_ref"]
-        held = self.held("locations").get((agency.pk, ref))
-        location = Location.objects.get(pk=held) if held else Location(owner_agency=agency)
-        self.save("locations", location, {
-            "type": values["type"],
-            "description": values["description"] or "",
-            "postcode_district": (values["postcode_district"] or "").upper()[:4],
-        })  # fmt: skip
-        if not held:
-            self.remember("locations", agency, ref, location.pk)
-        for column, table in (("child_ref", "children"), ("suspect_ref", "suspects")):
-            if values[column]:
-                person_id = self.held(table)[(agency.pk, values[column])]
-                link = PersonLocation.objects.filter(
-                    person_id=person_id, location=location
-                ).first() or PersonLocation(person_id=person_id, location=location)
-                self.save("locations", link, {"role": values["role"] or "other"}, counted=False)
+    def suspects(self, rows: list[Row]) -> None:
+        keys = [(agency.pk, values["suspect_ref"]) for agency, values in rows]
+        people = self.existing(
+            "suspects", Person.objects.prefetch_related("aliases", "network_memberships"), keys
+        )
+        outcomes = [Outcome(created=key not in people) for key in keys]
+        batch, made = Batch(), []
+        for key, (agency, values), outcome in zip(keys, rows, outcomes, strict=True):
+            person = people.setdefault(key, Person(owner_agency=agency, kind=Person.Kind.SUSPECT))
+            estimated = values["age_when_first_known"] if not values["date_of_birth"] else None
+            self.apply(person, {
+                "first_name": values["first_name"] or "",
+                "last_name": values["last_name"] or "",
+                "initials": values["initials"] or "",
+                "date_of_birth": values["date_of_birth"],
+                "estimated_age": estimated,
+                "age_estimated_on": values["first_known_date"] if estimated is not None else None,
+                "first_known_date": values["first_known_date"],
+                "sex": values["sex"] or "unknown",
+                "ethnicity": values["ethnicity"] or "unknown",
+                "nationality": values["nationality"] or "unknown",
+            }, batch, outcome)  # fmt: skip
+            if outcome.created:
+                made.append((*key, person))
+        self.flush(Person, batch)
+        self.remember("suspects", made)
+        indexed = {id(person): person for person in batch.new + batch.changed}
+
+        aliases, members = Batch(), Batch()
+        for key, (agency, values), outcome in zip(keys, rows, outcomes, strict=True):
+            person = people[key]
+            current = [] if outcome.created else list(person.aliases.all())
+            wanted = {values["alias"]} if values["alias"] else set()
+            if {alias.name for alias in current} != wanted:
+                outcome.changed, indexed[id(person)] = True, person
+                for alias in current:
+                    if alias.name not in wanted:
+                        alias._change_reason = self.reason
+                        alias._history_user = self.by
+                        alias.delete()
+                for name in wanted - {alias.name for alias in current}:
+                    self.apply(PersonAlias(person=person, name=name), {}, aliases, outcome)
+            if values["network_ref"]:
+                network_id = self.held("networks")[(agency.pk, values["network_ref"])]
+                memberships = [] if outcome.created else person.network_memberships.all()
+                member = next(
+                    (m for m in memberships if m.network_id == network_id), None
+                ) or NetworkMember(network_id=network_id, person=person)
+                self.apply(member, {"role": values["network_role"] or "unknown"}, members, outcome)
+        self.flush(PersonAlias, aliases)
+        self.flush(NetworkMember, members)
+        case_services.people_index(people=list(indexed.values()))
+        self.tally("suspects", outcomes)
+
+    def links(self, rows: list[Row]) -> None:
+        pairs = [
+            (
+                agency.pk,
+                self.held("children")[(agency.pk, values["child_ref"])],
+                self.held("suspects")[(agency.pk, values["suspect_ref"])],
+            )
+            for agency, values in rows
+        ]
+        links = {
+            (link.owner_agency_id, link.from_person_id, link.to_person_id): link
+            for link in Association.objects.filter(
+                owner_agency__in=self.agencies.values(),
+                from_person_id__in=[pair[1] for pair in pairs],
+            )
+        }
+        batch, outcomes = Batch(), []
+        for pair, (agency, values) in zip(pairs, rows, strict=True):
+            link = links.setdefault(pair, Association(
+                owner_agency=agency, from_person_id=pair[1], to_person_id=pair[2],
+                source="Partnership data template",
+            ))  # fmt: skip
+            outcome = Outcome(created=link.pk is None)
+            self.apply(link, {
+                "relationship": values["relationship"] or "unknown",
+                "first_linked_date": values["first_linked_date"],
+            }, batch, outcome)  # fmt: skip
+            outcomes.append(outcome)
+        self.flush(Association, batch)
+        self.tally("links", outcomes)
+
+    def locations(self, rows: list[Row]) -> None:
+        keys = [(agency.pk, values["location_ref"]) for agency, values in rows]
+        locations = self.existing("locations", Location.objects, keys)
+        outcomes = [Outcome(created=key not in locations) for key in keys]
+        batch, made = Batch(), []
+        for key, (agency, values), outcome in zip(keys, rows, outcomes, strict=True):
+            location = locations.setdefault(key, Location(owner_agency=agency))
+            self.apply(location, {
+                "type": values["type"],
+                "description": values["description"] or "",
+                "postcode_district": (values["postcode_district"] or "").upper()[:4],
+            }, batch, outcome)  # fmt: skip
+            if outcome.created:
+                made.append((*key, location))
+        self.flush(Location, batch)
+        self.remember("locations", made)
+
+        places = {
+            (place.person_id, place.location_id): place
+            for place in PersonLocation.objects.filter(location__in=list(locations.values()))
+        }
+        batch = Batch()
+        for key, (agency, values) in zip(keys, rows, strict=True):
+            for column, table in (("child_ref", "children"), ("suspect_ref", "suspects")):
+                if values[column]:
+                    person_id = self.held(table)[(agency.pk, values[column])]
+                    place = places.setdefault(
+                        (person_id, locations[key].pk),
+                        PersonLocation(person_id=person_id, location=locations[key]),
+                    )
+                    self.apply(place, {"role": values["role"] or "other"}, batch, Outcome())
+        self.flush(PersonLocation, batch)
+        self.tally("locations", outcomes)
 
 
 def template_write(
-    file: TemplateFile, *, record: TemplateImport, agencies: dict[str, Agency], by: User
+    file: TemplateFile,
+    *,
+    record: TemplateImport,
+    agencies: dict[str, Agency],
+    by: User,
+    progress=lambda rows: None,
 ) -> dict:
-    """Write every row, in one transaction (the caller's). Only ever called on a file that
-    `template_check` passed."""
+    """Write every row, a chunk at a time, in one transaction (the caller's). Only ever
+    called on a file that `template_check` passed."""
     writer = Writer(record, agencies, by)
     codes = set(indicator_set_current().indicators.values_list("code", flat=True))
+    written = 0
     for table in ORDER:
+        chunk: list[Row] = []
         for number, values, _ in read_table(file, table, indicator_codes=codes):
             if number > 1:
-                getattr(writer, table)(agencies[values["agency_code"].lower()], values)
+                chunk.append((agencies[values["agency_code"].lower()], values))
+            if len(chunk) == CHUNK:
+                getattr(writer, table)(chunk)
+                written += len(chunk)
+                chunk = []
+                progress(written)
+        if chunk:
+            getattr(writer, table)(chunk)
+            written += len(chunk)
+            progress(written)
     return {table: counts for table, counts in writer.counts.items() if any(counts.values())}
 
 
@@ -431,8 +558,12 @@ def template_import_run(*, import_id: int) -> TemplateImport | None:
     TemplateImport.objects.filter(pk=record.pk).update(
         status=TemplateImport.Status.WRITING, progress=50, rows=check.rows
     )
-    with transaction.atomic():
-        counts = template_write(file, record=record, agencies=agencies, by=by)
+    with ProgressChannel(record) as channel, transaction.atomic():
+
+        def written(rows: int) -> None:
+            channel.update(rows_written=rows, progress=50 + 49 * rows // max(check.rows, 1))
+
+        counts = template_write(file, record=record, agencies=agencies, by=by, progress=written)
     TemplateImport.objects.filter(pk=record.pk).update(
         status=TemplateImport.Status.DONE, progress=100, counts=counts,
         finished_at=timezone.now(),

@@ -143,6 +143,31 @@ def test_a_corrected_file_updates_the_records_it_names_with_history(importer, tm
     ]  # fmt: skip
 
 
+def test_imported_people_are_found_by_search_and_a_changed_alias_is_replaced_with_history(
+    importer, tmp_path, client
+):
+    from tests.conftest import sign_in
+
+    user, _ = importer
+    run(workbook(good_tables(), tmp_path / "first.xlsx"), user)
+    tables = good_tables()
+    tables["suspects"][1]["alias"] = "Biggie"
+
+    run(workbook(tables, tmp_path / "second.xlsx"), user)
+
+    sign_in(client, user)
+    found = client.post("/people/search/", {"name": "Biggie"}).content.decode()
+    assert "1 person found" in found
+    gone = client.post("/people/search/", {"name": "Tiny"}).content.decode()
+    assert "0 people found" in gone
+    jade = client.post("/people/search/", {"name": "Jade Smith"}).content.decode()
+    assert "1 person found" in jade
+    suspect = Person.objects.get(kind="suspect", first_name="")
+    assert [alias.name for alias in suspect.aliases.all()] == ["Biggie"]
+    removed = suspect.aliases.model.history.filter(name="Tiny", history_type="-").get()
+    assert "Imported from the data template" in removed.history_change_reason
+
+
 def test_every_error_in_every_sheet_is_reported_and_nothing_is_imported(importer, tmp_path, capsys):
     user, _ = importer
     other_partnership = AgencyFactory(code="ELSEWHERE")
@@ -287,3 +312,42 @@ def test_the_import_benchmark_prints_its_figures_and_leaves_no_data(capsys):
     assert "write: peak Python memory (MB)" in out
     assert not Person.objects.exists()
     assert not TemplateImport.objects.exists()
+
+
+def test_writing_progress_is_shown_while_the_import_is_still_inside_its_transaction(
+    client, importer, tmp_path, celery_worker_process
+):
+    """The import writes in one transaction; its progress is committed on a connection of its
+    own, so the status page shows rows written before the import finishes. The test holds a
+    lock on the locations table so that the worker is caught mid-write, after the other
+    sheets."""
+    from django.db import connections
+
+    from cases.models import Location
+    from tests.conftest import sign_in, wait_for
+
+    user, _ = importer
+    sign_in(client, user)
+    blocker = connections.create_connection("default")
+    blocker.set_autocommit(False)
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Location._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        response = upload(client, workbook(good_tables(), tmp_path / "good.xlsx"))
+
+        def page() -> str:
+            return client.get(response["Location"]).content.decode()
+
+        assert wait_for(lambda: "rows written" in page(), timeout=60), page()
+        status = page()
+        written, total = map(int, re.search(r"(\d+) of (\d+) rows written", status).groups())
+        assert 0 < written < total == 7
+        assert "Writing the records" in status
+        assert Person.objects.count() == 0  # nothing is visible until the whole file is in
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    assert wait_for(lambda: TemplateImport.objects.get().status == "done", timeout=60)
+    assert Person.objects.count() == 4
+    assert TemplateImport.objects.get().progress == 100
