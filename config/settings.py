@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "indicators",
     "referrals",
     "reports",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,11 @@ MIDDLEWARE = [
     "agencies.middleware.TwoFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# The benchmark (bench/) reads per-request timings and query counts from this header.
+SERVER_TIMING = env_bool("SERVER_TIMING")
+if SERVER_TIMING:
+    MIDDLEWARE.insert(0, "core.middleware.ServerTimingMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -28,3 +28,34 @@ class SessionAbsoluteExpiryMiddleware:
             elif now - started > settings.SESSION_ABSOLUTE_AGE:
                 logout(request)
         return self.get_response(request)
+
+
+class ServerTimingMiddleware:
+    """With SERVER_TIMING on (the benchmark), each response carries a Server-Timing header: time
+    in the application, time in the database, the number of queries and the slowest query's
+    time. Durations and counts only: never SQL, which could hold personal data."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.db import connection
+
+        timings: list[float] = []
+
+        def timed(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timings.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(timed):
+            response = self.get_response(request)
+        app = (time.perf_counter() - started) * 1000
+        response["Server-Timing"] = (
+            f"app;dur={app:.1f}, db;dur={sum(timings) * 1000:.1f}, "
+            f"queries;desc={len(timings)}, slowest;dur={max(timings, default=0) * 1000:.1f}"
+        )
+        return response
