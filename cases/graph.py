@@ -38,12 +38,22 @@ def person_key(pk: int) -> str:
     return f"person:{pk}"
 
 
-def link_graph(user) -> nx.Graph:
-    """The whole graph the user may see (one query per kind of link)."""
+def link_graph(user, around: set[int] | None = None) -> nx.Graph:
+    """The whole graph the user may see (one query per kind of link).
+
+    With `around` (person ids), only the part needed for `subgraph_around(graph, around)` at
+    radius 1: the people given and those linked to them directly, with every link of theirs.
+    Every node and edge within one step of `around` is the same as in the whole graph, at a
+    cost that does not grow with everything else the user may see."""
     graph = nx.Graph()
     people = visible(
         user, Person.objects.filter(archived_at__isnull=True, merged_into__isnull=True)
     )
+    if around is not None:
+        partners = Association.objects.filter(
+            Q(from_person_id__in=around) | Q(to_person_id__in=around)
+        ).values_list("from_person_id", "to_person_id")
+        people = people.filter(pk__in=set(around).union(*partners))
     visible_ids = set(people.values_list("id", flat=True))
     for pk in visible_ids:
         graph.add_node(person_key(pk), kind="person", restricted=False, pk=pk)
@@ -89,6 +99,11 @@ def link_graph(user) -> nx.Graph:
             graph.add_edge(add_person(pk), f"{kind}:{normalised}", label="")
 
     concerns = Concern.objects.filter(case__in=visible(user, Case.objects.all()))
+    if around is not None:
+        concerns = concerns.filter(
+            Q(case__child_id__in=visible_ids)
+            | Q(pk__in=ConcernPerson.objects.filter(person_id__in=visible_ids).values("concern"))
+        )
     involved: dict[int, set[int]] = {}
     for concern_id, child_id in concerns.values_list("id", "case__child_id"):
         involved.setdefault(concern_id, set()).add(child_id)

@@ -165,8 +165,9 @@ def network_detail(request: HttpRequest, public_id) -> HttpResponse:
     access.log_view(request, network)
     members = list(network.members.select_related("person"))
     roles = {m.person_id: m.get_role_display() for m in members}
+    member_ids = {m.person_id for m in members}
     graph = link_graph.subgraph_around(
-        link_graph.link_graph(request.user), {m.person_id for m in members}
+        link_graph.link_graph(request.user, around=member_ids), member_ids
     )
     visible_ids = set(
         selectors.people_visible(user=request.user)

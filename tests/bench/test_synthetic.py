@@ -94,3 +94,26 @@ def test_a_synthetic_user_signs_in_with_both_factors_and_sees_their_agency_s_cas
     held = held.first()
     found = client.post("/people/search/", {"name": held.child.last_name}).content.decode()
     assert re.search(r"[1-9]\d* (person|people) found", found)
+
+
+def test_the_graph_built_around_a_network_is_the_whole_graph_s_neighbourhood_of_it():
+    """The network page builds only the part of the link graph around its members; on a
+    generated data set (shares, restricted people, places, concerns) it equals the whole graph
+    cut to the same neighbourhood, node for node and edge for edge."""
+    from cases import graph as link_graph
+    from cases.models import Network
+
+    synthetic_generate(scale=TINY, seed=9, progress=lambda line: None)
+    user = User.objects.get(email="syn-a0001-cse_lead-1@synthetic.invalid")
+    whole = link_graph.link_graph(user)
+    networks = Network.objects.filter(owner_agency__code="syn-a0001")
+    assert networks.exists()
+    for network in networks:
+        members = set(network.members.values_list("person_id", flat=True))
+        expected = link_graph.subgraph_around(whole, members)
+        scoped = link_graph.subgraph_around(link_graph.link_graph(user, around=members), members)
+        assert dict(scoped.nodes(data=True)) == dict(expected.nodes(data=True))
+        assert {frozenset(edge) for edge in scoped.edges} == {
+            frozenset(edge) for edge in expected.edges
+        }
+        assert len(expected) > len(members)  # the members have links to compare
