@@ -100,10 +100,12 @@ def link_graph(user, around: set[int] | None = None) -> nx.Graph:
 
     concerns = Concern.objects.filter(case__in=visible(user, Case.objects.all()))
     if around is not None:
-        concerns = concerns.filter(
-            Q(case__child_id__in=visible_ids)
-            | Q(pk__in=ConcernPerson.objects.filter(person_id__in=visible_ids).values("concern"))
-        )
+        # Two indexed lookups; one OR of both made PostgreSQL read every concern.
+        about = concerns.filter(case__child_id__in=visible_ids).values_list("id", flat=True)
+        naming = concerns.filter(
+            pk__in=ConcernPerson.objects.filter(person_id__in=visible_ids).values("concern")
+        ).values_list("id", flat=True)
+        concerns = Concern.objects.filter(pk__in={*about, *naming})
     involved: dict[int, set[int]] = {}
     for concern_id, child_id in concerns.values_list("id", "case__child_id"):
         involved.setdefault(concern_id, set()).add(child_id)
