@@ -15,7 +15,6 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from agencies.models import Agency, User
-from core.progress import ProgressChannel
 from cases import services as case_services
 from cases.models import (
     Association,
@@ -29,6 +28,7 @@ from cases.models import (
     PersonLocation,
     age_on,
 )
+from core.progress import ProgressChannel
 from indicators.scoring import quick_screening
 from indicators.selectors import indicator_set_current
 from reports.exports import return_scopes

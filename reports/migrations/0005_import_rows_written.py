@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0004_return_schedule'),
+        ("reports", "0004_return_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='templateimport',
-            name='rows_written',
+            model_name="templateimport",
+            name="rows_written",
             field=models.PositiveIntegerField(default=0),
         ),
     ]
