@@ -52,6 +52,11 @@ class Subjects:
     agencies: list[Agency] = field(default_factory=list)
 
 
+def agency_number(agency: Agency) -> int:
+    """The n of a synthetic agency's code, syn-a{n:04d}."""
+    return int(agency.code.rsplit("a", 1)[-1])
+
+
 def subjects_find() -> Subjects:
     """The partnership with the most cases, its agency with the most, the busiest child."""
     busiest = (
@@ -86,7 +91,7 @@ def subjects_find() -> Subjects:
     return Subjects(
         partnership=partnership,
         agency=agency,
-        agency_n=int(agency.code.rsplit("a", 1)[-1]),
+        agency_n=agency_number(agency),
         case_id=str(case.public_id),
         child_id=str(case.child.public_id),
         network_id=str(network.public_id) if network else "",
@@ -230,7 +235,6 @@ class Bench:
     def __init__(self, *, clients: int, rounds: int, workers: int, out) -> None:
         self.clients, self.rounds, self.workers, self.out = clients, rounds, workers, out
         self.subjects = subjects_find()
-        self.used_users: set[str] = set()
 
     def user_email(self, role: str, k: int = 1) -> str:
         return synthetic_email(self.subjects.agency_n, role, k)
@@ -263,7 +267,7 @@ class Bench:
         sign_ins = []
         # Sign-in: every client signs in as a user of its own, all at once.
         people = [
-            synthetic_email(int(agency.code.rsplit("a", 1)[-1]), role, k)
+            synthetic_email(agency_number(agency), role, k)
             for agency in self.subjects.agencies
             for role, k in (("frontline", 2), ("supervisor", 1), ("analyst", 1))
         ][: self.clients * 2]

@@ -495,7 +495,7 @@ def template_write(
     """Write every row, a chunk at a time, in one transaction (the caller's). Only ever
     called on a file that `template_check` passed."""
     writer = Writer(record, agencies, by)
-    codes = set(indicator_set_current().indicators.values_list("code", flat=True))
+    codes = set(writer.indicator_set.indicators.values_list("code", flat=True))
     written = 0
     for table in ORDER:
         chunk: list[Row] = []
