@@ -430,6 +430,7 @@ class Generator:
         codes = list(indicator_set.indicators.values_list("code", flat=True))
         return self.insert(Concern, {
             "case_id": "c.case_id",
+            "case_agency_id": "c.agency_id",
             "status": "g.status",
             "reporter_name": self.pick(LAST_NAMES),
             "reporter_agency_id": "c.agency_id",

@@ -100,12 +100,15 @@ def link_graph(user, around: set[int] | None = None) -> nx.Graph:
 
     concerns = Concern.objects.filter(case__in=visible(user, Case.objects.all()))
     if around is not None:
-        # Two indexed lookups; one OR of both made PostgreSQL read every concern.
-        about = concerns.filter(case__child_id__in=visible_ids).values_list("id", flat=True)
+        # Two indexed lookups joined in SQL (one OR of both made PostgreSQL read every
+        # concern), so that the thousands of concern ids never travel as parameters.
+        about = concerns.filter(case__child_id__in=visible_ids).values("id")
         naming = concerns.filter(
             pk__in=ConcernPerson.objects.filter(person_id__in=visible_ids).values("concern")
-        ).values_list("id", flat=True)
-        concerns = Concern.objects.filter(pk__in={*about, *naming})
+        ).values("id")
+        concerns = Concern.objects.filter(
+            pk__in=about.order_by().union(naming.order_by(), all=True)
+        )
     involved: dict[int, set[int]] = {}
     for concern_id, child_id in concerns.values_list("id", "case__child_id"):
         involved.setdefault(concern_id, set()).add(child_id)

@@ -110,10 +110,12 @@ def person_search(*, user: User, criteria: dict) -> list[SearchResult]:
             prefix = SearchQuery(
                 " & ".join(f"{t}:*" for t in tokens), search_type="raw", config="simple"
             )
-            for person in people.filter(search_vector=prefix).prefetch_related(
-                "aliases", "identifiers", "contacts"
-            )[: matching.MAX_CANDIDATES]:
-                found.setdefault(person.pk, (person, max(60, matching.score(query, person))))
+            # People the keys already found keep their score; only the others are read.
+            prefixed = people.filter(search_vector=prefix).exclude(pk__in=list(found))
+            for person in prefixed.prefetch_related("aliases", "identifiers", "contacts")[
+                : matching.MAX_CANDIDATES
+            ]:
+                found[person.pk] = (person, max(60, matching.score(query, person)))
     elif not found:
         for person in people.prefetch_related("aliases")[: matching.MAX_CANDIDATES]:
             found[person.pk] = (person, matching.score(query, person))

@@ -26,15 +26,20 @@ def assessments_completed(*, case: Case) -> QuerySet[RiskAssessment]:
     )
 
 
-def cases_reassessment_overdue(cases: QuerySet[Case], *, today) -> QuerySet[Case]:
-    """Those of `cases` whose last completed assessment's next due date is before `today`,
-    with the due date annotated (one query)."""
+def cases_reassessment_due(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` with `next_due`: their last completed assessment's next due date (or None)."""
     latest_due = (
         RiskAssessment.objects.filter(case=OuterRef("pk"), status=RiskAssessment.Status.COMPLETED)
         .order_by("-assessed_on", "-created_at")
         .values("next_due")[:1]
     )
-    return cases.annotate(next_due=Subquery(latest_due)).filter(next_due__lt=today)
+    return cases.annotate(next_due=Subquery(latest_due))
+
+
+def cases_reassessment_overdue(cases: QuerySet[Case], *, today) -> QuerySet[Case]:
+    """Those of `cases` whose last completed assessment's next due date is before `today`,
+    with the due date annotated (one query)."""
+    return cases_reassessment_due(cases).filter(next_due__lt=today)
 
 
 def reassessments_overdue(*, user) -> QuerySet[Case]:

@@ -11,8 +11,9 @@ Which records count, where the issue leaves it open (docs/dashboards.md):
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import (
@@ -42,7 +43,6 @@ from cases.models import (
     ConcernLocation,
     Location,
     MissingEpisode,
-    Network,
     NetworkMember,
     Person,
     PersonAlias,
@@ -50,7 +50,7 @@ from cases.models import (
 from core.charts import bar_chart_svg, line_chart_svg
 from indicators.models import AssessmentResponse, RiskAssessment
 from indicators.scoring import PRESENT, PRESENT_BOTH, PRESENT_EARLIER, PRESENT_RECENT
-from indicators.selectors import cases_reassessment_overdue, indicator_set_current
+from indicators.selectors import cases_reassessment_due, indicator_set_current
 from referrals.models import Referral
 from referrals.selectors import overdue_q
 from reports.scope import DashboardScope
@@ -89,6 +89,13 @@ class Period:
     def __contains__(self, day: date | None) -> bool:
         return day is not None and self.start <= day <= self.end
 
+    def moments(self) -> tuple[datetime, datetime]:
+        """The period as [first moment, moment after the last day) in local time, so that a
+        timestamp column is compared by its index instead of a date computed for every row."""
+        first = timezone.make_aware(datetime.combine(self.start, time.min))
+        after = timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+        return first, after
+
     def months(self) -> list[date]:
         months, month = [], self.start.replace(day=1)
         while month <= self.end:
@@ -118,10 +125,13 @@ def years_between(on, born) -> Func:
     )  # fmt: skip
 
 
-def counted_by(queryset: QuerySet, expression, *, distinct: str = "id") -> dict:
+def counted_by(queryset: QuerySet, expression, *, distinct: str | None = "id") -> dict:
+    """Rows per value of `expression`, counting distinct values of `distinct`, or every row
+    when `distinct` is None (for a queryset whose joins cannot repeat a row, so that the
+    count can come from an index alone)."""
     rows = queryset.annotate(key=expression).values("key")
-    rows = rows.annotate(n=Count(distinct, distinct=True))
-    return {row["key"]: row["n"] for row in rows.order_by()}
+    count = Count("*") if distinct is None else Count(distinct, distinct=True)
+    return {row["key"]: row["n"] for row in rows.annotate(n=count).order_by()}
 
 
 def ethnicity_group_expression(field: str) -> SqlCase:
@@ -190,13 +200,17 @@ def cases_started(scope: DashboardScope, period: Period) -> QuerySet[Case]:
 
 
 def concerns_in(scope: DashboardScope, period: Period) -> QuerySet[Concern]:
+    # Read from the index concern_submitted_agency_day alone; the few archived cases of the
+    # scope are left out by a hashed list instead of a look-up of each concern's case.
+    archived_cases = Case.objects.filter(
+        owner_agency_id__in=scope.agency_ids, archived_at__isnull=False
+    ).values("id")
     return Concern.objects.filter(
-        case__owner_agency_id__in=scope.agency_ids,
-        case__archived_at__isnull=True,
+        case_agency_id__in=scope.agency_ids,
         archived_at__isnull=True,
         status=Concern.Status.SUBMITTED,
         occurred_on__range=(period.start, period.end),
-    )
+    ).exclude(case_id__in=archived_cases)
 
 
 def suspects_in(scope: DashboardScope, period: Period) -> QuerySet[Person]:
@@ -239,7 +253,8 @@ def children_by_risk(scope: DashboardScope) -> Table:
 
 
 def monthly_trend(scope: DashboardScope, period: Period) -> Table:
-    concerns = counted_by(concerns_in(scope, period), TruncMonth("occurred_on"))
+    # Each concern belongs to one case, so the join repeats no concern.
+    concerns = counted_by(concerns_in(scope, period), TruncMonth("occurred_on"), distinct=None)
     cases = counted_by(cases_started(scope, period), TruncMonth("started"))
     months = period.months()
     rows = [
@@ -271,7 +286,8 @@ def missing_children(scope: DashboardScope, period: Period) -> Table:
         case__owner_agency_id__in=scope.agency_ids,
         case__archived_at__isnull=True,
         archived_at__isnull=True,
-        started_at__date__range=(period.start, period.end),
+        started_at__gte=period.moments()[0],
+        started_at__lt=period.moments()[1],
     )
     within = Q(
         return_interview_completed_at__isnull=False,
@@ -307,12 +323,19 @@ def missing_children(scope: DashboardScope, period: Period) -> Table:
 
 
 def living_situation(scope: DashboardScope) -> Table:
-    counts = counted_by(open_cases(scope), F("living_situation"), distinct="child_id")
-    moved = (
-        open_cases(scope)
-        .filter(moved_into_care_after_intervention=YesNoUnknown.YES)
-        .aggregate(n=Count("child_id", distinct=True))["n"]
+    figures = open_cases(scope).aggregate(
+        **{
+            value: Count("child_id", distinct=True, filter=Q(living_situation=value))
+            for value in LivingSituation.values
+        },
+        moved_after_intervention=Count(
+            "child_id",
+            distinct=True,
+            filter=Q(moved_into_care_after_intervention=YesNoUnknown.YES),
+        ),
     )
+    moved = figures.pop("moved_after_intervention")
+    counts = figures
     table = breakdown_table(
         slug="living-situation",
         title="Children with open cases, by living situation",
@@ -334,36 +357,36 @@ def referrals(scope: DashboardScope, period: Period) -> list[Table]:
     ids = scope.agency_ids
     sent = Referral.objects.filter(
         Q(from_agency_id__in=ids) | Q(to_agency_id__in=ids),
-        sent_at__date__range=(period.start, period.end),
+        sent_at__gte=period.moments()[0],
+        sent_at__lt=period.moments()[1],
     )
-    by_state = counted_by(sent, F("status"))
+    acknowledged = Q(acknowledged_at__isnull=False)
+    decided = Q(decided_at__isnull=False)
+    figures = sent.aggregate(
+        **{
+            f"state_{value}": Count("id", filter=Q(status=value))
+            for value in Referral.Status.values
+        },
+        acknowledged=Count("id", filter=acknowledged),
+        acknowledged_in_time=Count(
+            "id", filter=acknowledged & Q(acknowledged_at__lte=F("acknowledge_due"))
+        ),
+        decided=Count("id", filter=decided),
+        decided_in_time=Count("id", filter=decided & Q(decided_at__lte=F("decision_due"))),
+        median_acknowledge=Median(epoch_hours("acknowledged_at", "sent_at"), filter=acknowledged),
+        median_decide=Median(epoch_hours("decided_at", "sent_at"), filter=decided),
+    )
     states = breakdown_table(
         slug="referrals-by-state",
         title="Referrals sent in the period, by where they are now",
         label="State",
-        counts=[(label, by_state.get(value, 0)) for value, label in Referral.Status.choices],
+        counts=[(label, figures[f"state_{value}"]) for value, label in Referral.Status.choices],
         count_label="Referrals",
         exact=scope.exact,
         note="Referrals to or from the agencies chosen.",
     )
-    times = sent.aggregate(
-        acknowledged=Count("id", filter=Q(acknowledged_at__isnull=False)),
-        acknowledged_in_time=Count(
-            "id", filter=Q(acknowledged_at__isnull=False, acknowledged_at__lte=F("acknowledge_due"))
-        ),
-        decided=Count("id", filter=Q(decided_at__isnull=False)),
-        decided_in_time=Count(
-            "id", filter=Q(decided_at__isnull=False, decided_at__lte=F("decision_due"))
-        ),
-    )
-    medians = {
-        "acknowledge": sent.filter(acknowledged_at__isnull=False).aggregate(
-            m=Median(epoch_hours("acknowledged_at", "sent_at"))
-        )["m"],
-        "decide": sent.filter(decided_at__isnull=False).aggregate(
-            m=Median(epoch_hours("decided_at", "sent_at"))
-        )["m"],
-    }
+    times = figures
+    medians = {"acknowledge": figures["median_acknowledge"], "decide": figures["median_decide"]}
     overdue_now = Referral.objects.filter(overdue_q(timezone.now()), to_agency_id__in=ids).count()
     exact = scope.exact
     timeliness = Table(
@@ -401,19 +424,18 @@ def hours(value: float | None) -> str:
 
 def reassessments(scope: DashboardScope) -> Table:
     today = timezone.localdate()
-    cases = open_cases(scope)
-    overdue = cases_reassessment_overdue(cases, today=today).count()
-    never = (
-        cases.exclude(
-            Exists(
-                RiskAssessment.objects.filter(
-                    case=OuterRef("pk"), status=RiskAssessment.Status.COMPLETED
-                )
-            )
-        )
-        .values("id")
-        .count()
+    completed = RiskAssessment.objects.filter(
+        case=OuterRef("pk"), status=RiskAssessment.Status.COMPLETED
     )
+    figures = (
+        cases_reassessment_due(open_cases(scope))
+        .annotate(assessed=Exists(completed))
+        .aggregate(
+            overdue=Count("id", filter=Q(next_due__lt=today)),
+            never=Count("id", filter=Q(assessed=False)),
+        )
+    )
+    overdue, never = figures["overdue"], figures["never"]
     return breakdown_table(
         slug="reassessments",
         title="Risk assessments due",
@@ -430,12 +452,26 @@ def reassessments(scope: DashboardScope) -> Table:
 
 
 def suspects(scope: DashboardScope, period: Period) -> list[Table]:
-    people = suspects_in(scope, period)
-    level = counted_by(people, identification_level_expression())
-    sex = counted_by(people, F("sex"))
-    aged = people.annotate(age=person_age_on(F("known")))
-    bands = counted_by(aged, age_band_expression("age"))
-    groups = counted_by(people, ethnicity_group_expression("ethnicity"))
+    # One read grouped by all four breakdowns at once (a few hundred rows at most), summed
+    # here into each breakdown.
+    rows = (
+        suspects_in(scope, period)
+        .annotate(age=person_age_on(F("known")))
+        .annotate(
+            level_key=identification_level_expression(),
+            band_key=age_band_expression("age"),
+            group_key=ethnicity_group_expression("ethnicity"),
+        )
+        .values("level_key", "sex", "band_key", "group_key")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    level, sex, bands, groups = Counter(), Counter(), Counter(), Counter()
+    for row in rows:
+        level[row["level_key"]] += row["n"]
+        sex[row["sex"]] += row["n"]
+        bands[row["band_key"]] += row["n"]
+        groups[row["group_key"]] += row["n"]
     breakdowns = [
         ("suspects-identification", "Suspects by how well they are identified", "Identification",
          level, IDENTIFICATION,
@@ -461,28 +497,20 @@ def suspects(scope: DashboardScope, period: Period) -> list[Table]:
 
 
 def networks(scope: DashboardScope) -> Table:
-    suspects_in_network = (
-        NetworkMember.objects.filter(network=OuterRef("pk"), person__kind=Person.Kind.SUSPECT)
+    # One grouped read of the suspects in each network, bucketed here: a size expression in
+    # SQL would repeat its subquery for every bucket.
+    sizes = (
+        NetworkMember.objects.filter(
+            network__owner_agency_id__in=scope.agency_ids,
+            network__archived_at__isnull=True,
+            person__kind=Person.Kind.SUSPECT,
+        )
         .values("network")
         .annotate(n=Count("id"))
-        .values("n")
+        .order_by()
+        .values_list("n", flat=True)
     )
-    size = Coalesce(
-        Func(suspects_in_network, template="(%(expressions)s)", output_field=IntegerField()), 0
-    )
-    bucket = SqlCase(
-        When(size__lte=1, then=Value("1")),
-        When(size=2, then=Value("2")),
-        When(size__lte=5, then=Value("3_5")),
-        When(size__lte=10, then=Value("6_10")),
-        default=Value("11_plus"),
-    )
-    counts = counted_by(
-        Network.objects.filter(owner_agency_id__in=scope.agency_ids, archived_at__isnull=True)
-        .annotate(size=size)
-        .filter(size__gte=1),
-        bucket,
-    )
+    counts = Counter(network_size_bucket(size) for size in sizes)
     return with_bars(
         breakdown_table(
             slug="networks",
@@ -494,6 +522,14 @@ def networks(scope: DashboardScope) -> Table:
             note="Networks recorded today with at least one suspect, whatever the period.",
         )
     )
+
+
+def network_size_bucket(size: int) -> str:
+    if size <= 2:
+        return str(size)
+    if size <= 5:
+        return "3_5"
+    return "6_10" if size <= 10 else "11_plus"
 
 
 def locations(scope: DashboardScope, period: Period) -> Table:
@@ -524,13 +560,12 @@ def locations(scope: DashboardScope, period: Period) -> Table:
 def indicators_present(scope: DashboardScope, period: Period, limit: int = 10) -> Table:
     """How often each warning sign was ticked in concerns and found present in completed
     assessments in the period; the most frequent first."""
-    concerns = concerns_in(scope, period).values("id")
+    concerns = concerns_in(scope, period).order_by().values("indicator_codes")
     sql, params = concerns.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT code, COUNT(*) FROM {Concern._meta.db_table} AS c, "  # noqa: S608
-            "jsonb_array_elements_text(c.indicator_codes) AS code "
-            f"WHERE c.id IN ({sql}) GROUP BY code",
+            f"SELECT code, COUNT(*) FROM ({sql}) AS c, "  # noqa: S608
+            "jsonb_array_elements_text(c.indicator_codes) AS code GROUP BY code",
             params,
         )
         in_concerns = dict(cursor.fetchall())

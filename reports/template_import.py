@@ -345,8 +345,8 @@ class Writer:
                 continue
             case, contact = cases[key], values["first_contact_date"]
             concern = concerns.get(key) or Concern(
-                case=case, reporter_agency=agency, indicator_set=self.indicator_set,
-                status="submitted", submitted_at=self.now,
+                case=case, case_agency_id=case.owner_agency_id, reporter_agency=agency,
+                indicator_set=self.indicator_set, status="submitted", submitted_at=self.now,
                 narrative="Warning signs recorded in the partnership data template",
             )  # fmt: skip
             if concern.indicator_set_id not in self.rules:

@@ -112,3 +112,28 @@ def test_every_request_renews_a_thirty_minute_idle_expiry(client):
     # Thirty idle minutes later the session is gone.
     Session.objects.filter(pk=stored.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
     assert client.get("/").status_code == 302
+
+
+def test_passwords_are_stored_with_argon2id_and_older_hashes_are_upgraded_at_sign_in(
+    client, settings
+):
+    """With the production hashers, a password hashed by PBKDF2 still signs in, and the stored
+    hash becomes Argon2id (19 MiB, two passes, one lane) once the password has been checked."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher, identify_hasher
+
+    from config import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    membership = MembershipFactory()
+    user = membership.user
+    user.password = PBKDF2PasswordHasher().encode(TEST_PASSWORD, PBKDF2PasswordHasher().salt())
+    user.save(update_fields=["password"])
+    enrol_totp(user)
+
+    response = client.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+
+    assert response["Location"] == "/two-factor/verify/"
+    user.refresh_from_db()
+    assert identify_hasher(user.password).algorithm == "argon2"
+    assert "$argon2id$v=19$m=19456,t=2,p=1$" in user.password
+    assert user.check_password(TEST_PASSWORD)

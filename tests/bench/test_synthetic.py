@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import F
 from django_otp.oath import TOTP
 
 from agencies.models import Agency, Partnership, User
@@ -48,6 +49,7 @@ def test_the_data_set_has_the_numbers_asked_for_every_referral_state_and_history
     assert Person.objects.filter(kind="suspect").count() == 100
     assert PersonAlias.objects.exists()
     assert Concern.objects.count() == 3_000
+    assert not Concern.objects.exclude(case_agency=F("case__owner_agency")).exists()
     assert {status for status, _ in Referral.Status.choices} == set(
         Referral.objects.values_list("status", flat=True).distinct()
     )

@@ -415,3 +415,35 @@ def test_the_chair_sees_data_quality_but_no_records(client, world):
     page = response.content.decode()
     assert 'data-testid="records-to-fix"' not in page
     assert "/cases/" not in page
+
+
+def test_episodes_and_referrals_count_by_the_local_day_they_started(client):
+    """A period is whole days of local time. In British Summer Time an episode or referral at
+    00:30 on the first day counts and one at 00:30 on the day after the last does not, although
+    in UTC both fall on the evening before."""
+    agency = AgencyFactory(partnerships=[PartnershipFactory()])
+    other = AgencyFactory(partnerships=list(agency.partnerships.all()))
+    moments = {
+        "before": datetime(2026, 5, 31, 23, 30),
+        "first": datetime(2026, 6, 1, 0, 30),
+        "last": datetime(2026, 6, 30, 23, 30),
+        "after": datetime(2026, 7, 1, 0, 30),
+    }
+    for moment in moments.values():
+        case = CaseFactory(owner_agency=agency)
+        started = timezone.make_aware(moment)
+        MissingEpisode.objects.create(case=case, started_at=started)
+        Referral.objects.create(
+            case=case, from_agency=agency, to_agency=other, urgency="urgent",
+            reason="Seen with older men", asked_for="Assessment", status="sent",
+            sent_at=started, acknowledge_due=started + timedelta(hours=24),
+            decision_due=started + timedelta(days=7),
+        )  # fmt: skip
+    sign_in(client, member(Role.CSE_LEAD, agency))
+    june = {"start": "2026-06-01", "end": "2026-06-30"}
+
+    missing = as_dict(table_of(client, "missing", **june))
+    states = as_dict(table_of(client, "referrals-by-state", **june))
+
+    assert missing["Missing episodes"] == "2"
+    assert states["Total"] == "2"

@@ -93,6 +93,8 @@ def test_a_good_workbook_imports_everything_and_a_second_time_changes_nothing(
         "C1", "yes", "looked_after",
     )  # fmt: skip
     assert case.concerns.get().indicator_codes == ["M03", "S01"]
+    # The dashboards count concerns by the agency copied from their case.
+    assert case.concerns.get().case_agency == case.owner_agency == agency
     assert case.missing_episodes_reported == 3
     place = PersonLocation.objects.get(person=jade)
     assert (place.role, place.location.type, place.location.postcode_district) == (
