@@ -23,6 +23,10 @@ class Capability(models.TextChoices):
     )
     EXPORT_RETURNS = "export_returns", "Export identifiable returns and the partnership template"
     VIEW_ACCESS_LOG = "view_access_log", "Search the agency's access log"
+    REVIEW_RETENTION = (
+        "review_retention",
+        "Decide on records due for retention review: keep them or archive them",
+    )
     MANAGE_USERS = "manage_users", "Manage agencies, users and memberships (no case data)"
 
 
@@ -41,6 +45,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.VIEW_DASHBOARDS,
             C.EXPORT_RETURNS,
             C.VIEW_ACCESS_LOG,
+            C.REVIEW_RETENTION,
         }
     ),
     Role.ANALYST: frozenset(

@@ -610,3 +610,31 @@ class NetworkMemberForm(GovUKForm):
         if joined and left and left < joined:
             self.add_error("left_on", "The date they left must be on or after the date they joined")
         return cleaned
+
+
+class RetentionDecisionForm(GovUKForm):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[
+            ("keep", "Keep the record and review it again later"),
+            ("archive", "Archive the record (it is kept, but no longer shown or counted)"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to keep or archive the record"},
+    )
+    next_review_on = date_field(
+        "Next review date (if kept)",
+        help_text="Leave empty for the usual period for this kind of record",
+    )
+    reason = forms.CharField(
+        label="Reason for the decision",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter the reason for the decision"},
+    )
+
+    def clean_next_review_on(self):
+        value = self.cleaned_data["next_review_on"]
+        if value and value <= timezone.localdate():
+            raise forms.ValidationError("The next review date must be in the future")
+        return value

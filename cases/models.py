@@ -22,14 +22,14 @@ from cases.codes import (
     Sex,
     YesNoUnknown,
 )
-from core.models import ArchivableModel, BaseModel
+from core.models import ArchivableModel, BaseModel, VersionedModel
 
 
 def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-class Person(AgencyOwnedModel):
+class Person(VersionedModel, AgencyOwnedModel):
     """A child, a suspected offender or another associated person, as one agency records them."""
 
     class Kind(models.TextChoices):
@@ -65,6 +65,7 @@ class Person(AgencyOwnedModel):
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from"
     )
+    review_on = models.DateField("next retention review", null=True, blank=True)
     # Derived, for search and matching (cases.matching); rewritten on every save by services.
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -171,7 +172,7 @@ class PersonMatchKey(models.Model):
         return self.key
 
 
-class Case(AgencyOwnedModel):
+class Case(VersionedModel, AgencyOwnedModel):
     """An agency's case about a child."""
 
     class Status(models.TextChoices):
@@ -210,6 +211,9 @@ class Case(AgencyOwnedModel):
     missing_episodes_reported = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_category = models.PositiveSmallIntegerField(null=True, blank=True)
     cse_flag = models.BooleanField("CSE flag", default=True)
+    # Set by a retention review; until the first, the review falls due by the record's type
+    # (settings.RETENTION_REVIEW_YEARS after it was made).
+    review_on = models.DateField("next retention review", null=True, blank=True)
 
     history = HistoricalRecords()
 

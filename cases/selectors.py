@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Min, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
@@ -355,3 +356,68 @@ def suggestions_of_run(*, run: SuggestionRun, user: User) -> list[Suggestion]:
             )
         )
     return result
+
+
+# Retention review ----------------------------------------------------------------------------
+
+
+def retention_review_due_on(record: Case | Person) -> date:
+    """When the record's next retention review falls due: the date its last review set, or
+    RETENTION_REVIEW_YEARS for its type after it was made."""
+    if record.review_on:
+        return record.review_on
+    kind = "case" if isinstance(record, Case) else record.kind
+    made = timezone.localtime(record.created_at).date()
+    return years_before(made, -settings.RETENTION_REVIEW_YEARS[kind])
+
+
+def _review_due(kind_filters: dict[str, Q], today: date) -> Q:
+    due = Q(review_on__lte=today)
+    for kind_filter, years in kind_filters.items():
+        due |= Q(
+            kind_filter,
+            review_on__isnull=True,
+            created_at__lt=timezone.make_aware(
+                datetime.combine(years_before(today, years) + timedelta(days=1), time.min)
+            ),
+        )
+    return due
+
+
+@dataclass(frozen=True)
+class RetentionDue:
+    cases: list[Case]
+    people: list[Person]
+    cases_total: int
+    people_total: int
+
+
+def retention_reviews_due(*, user: User, agency_ids: list[int], limit: int = 100) -> RetentionDue:
+    """Open records of the agencies given (those where the user reviews retention) whose review
+    is due today or earlier, the most overdue first (four queries, however many there are)."""
+    today = timezone.localdate()
+    years = settings.RETENTION_REVIEW_YEARS
+    cases = (
+        visible(user, Case.objects.filter(archived_at__isnull=True))
+        .filter(owner_agency_id__in=agency_ids)
+        .filter(_review_due({Q(): years["case"]}, today))
+        .select_related("child", "owner_agency")
+        .order_by(Coalesce("review_on", TruncDate("created_at")), "id")
+    )
+    people = (
+        people_visible(user=user)
+        .filter(owner_agency_id__in=agency_ids, merged_into__isnull=True)
+        .filter(
+            _review_due(
+                {Q(kind=kind): years[kind] for kind in ("child", "suspect", "associate")}, today
+            )
+        )
+        .select_related("owner_agency")
+        .order_by(Coalesce("review_on", TruncDate("created_at")), "id")
+    )
+    return RetentionDue(
+        cases=list(cases[:limit]),
+        people=list(people[:limit]),
+        cases_total=cases.count(),
+        people_total=people.count(),
+    )

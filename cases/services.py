@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
@@ -35,8 +36,9 @@ from cases.models import (
     PersonIdentifier,
     SuggestionRun,
 )
+from cases.selectors import years_before
 from core.models import Task
-from core.services import task_create
+from core.services import record_lock_for_edit, task_create
 from indicators.models import IndicatorSet
 from indicators.scoring import quick_screening
 
@@ -137,7 +139,17 @@ PERSON_FIELDS = (
 
 
 @transaction.atomic
-def person_update(*, person: Person, changes: dict, by: User, reason: str = "") -> Person:
+def person_update(
+    *,
+    person: Person,
+    changes: dict,
+    by: User,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Person:
+    """Change a person's details; refused with EditConflict, changing nothing, if someone else
+    saved the person since `expected_version` was shown."""
+    record_lock_for_edit(record=person, expected_version=expected_version)
     for name, value in changes.items():
         if name not in PERSON_FIELDS:
             raise ValueError(f"{name} cannot be changed here")
@@ -191,7 +203,12 @@ def case_open(*, child: Person, owner_agency: Agency, by: User, **fields) -> Cas
 
 
 @transaction.atomic
-def case_update(*, case: Case, changes: dict, by: User, reason: str = "") -> Case:
+def case_update(
+    *, case: Case, changes: dict, by: User, reason: str = "", expected_version: int | None = None
+) -> Case:
+    """Change a case's details; refused with EditConflict, changing nothing, if someone else
+    saved the case since `expected_version` was shown."""
+    record_lock_for_edit(record=case, expected_version=expected_version)
     for name, value in changes.items():
         setattr(case, name, value)
     _stamp(case, by, reason)
@@ -525,6 +542,10 @@ def possible_match_notify(*, new_person: Person, held: list[Person]) -> list[Tas
     return tasks
 
 
+class MergeRefused(Exception):
+    """The merge can no longer be done; nothing was changed."""
+
+
 @transaction.atomic
 def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) -> Person:
     """Merge `duplicate` into `survivor`: everything linked moves across, the duplicate's other
@@ -532,6 +553,13 @@ def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) 
     with a pointer to the survivor."""
     if survivor.pk == duplicate.pk or survivor.kind != duplicate.kind:
         raise ValueError("Only two different records of the same kind of person can be merged")
+    # Both rows locked, in key order so that two merges of the same pair cannot deadlock, and
+    # re-read: a merge that another request has already done is refused, not done twice.
+    locked = Person.objects.select_for_update().filter(pk__in=[survivor.pk, duplicate.pk])
+    fresh = {person.pk: person for person in locked.order_by("pk")}
+    survivor, duplicate = fresh[survivor.pk], fresh[duplicate.pk]
+    if survivor.merged_into_id or duplicate.merged_into_id:
+        raise MergeRefused("One of these records has already been merged into another")
     for name in {str(duplicate), duplicate.known_as} - {str(survivor), survivor.known_as, ""}:
         if name != "Name not known":
             PersonAlias.objects.create(person=survivor, name=name, created_by=by, modified_by=by)
@@ -750,3 +778,34 @@ def suggestion_run_compute(*, run_id: int) -> None:
             for s in suggestions
         ],
     )
+
+
+class RetentionRefused(Exception):
+    """The review decision cannot be carried out; nothing was changed."""
+
+
+@transaction.atomic
+def retention_review_decide(
+    *, record: Case | Person, keep: bool, reason: str, next_review_on: date | None, by: User
+) -> Case | Person:
+    """A retention review: keep the record until `next_review_on` (by default the period of
+    its type from today), or archive it. Either way the decision and its reason are in the
+    record's history; nothing is deleted."""
+    record_lock_for_edit(record=record, expected_version=None)
+    today = timezone.localdate()
+    if keep:
+        kind = "case" if isinstance(record, Case) else record.kind
+        years = settings.RETENTION_REVIEW_YEARS[kind]
+        record.review_on = next_review_on or years_before(today, -years)
+        _stamp(record, by, f"Retention review: kept until {record.review_on:%-d %B %Y}. {reason}")
+        record.save()
+        return record
+    if (
+        isinstance(record, Person)
+        and record.cases.filter(status=Case.Status.OPEN, archived_at__isnull=True).exists()
+    ):
+        raise RetentionRefused("Close the child's open cases before archiving their record")
+    record.archived_at, record.archived_by, record.archived_reason = timezone.now(), by, reason
+    _stamp(record, by, f"Retention review: archived. {reason}")
+    record.save()
+    return record

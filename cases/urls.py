@@ -1,11 +1,24 @@
 from django.urls import path
 
-from cases.views import case, concern, history, missing, network, person
+from cases.views import case, concern, history, missing, network, person, retention
 
 app_name = "cases"
 
 urlpatterns = [
     path("cases/", case.case_list, name="case-list"),
+    path("reviews/", retention.review_list, name="retention-list"),
+    path(
+        "reviews/cases/<uuid:public_id>/",
+        retention.review_decide,
+        {"kind": "cases"},
+        name="retention-case",
+    ),
+    path(
+        "reviews/people/<uuid:public_id>/",
+        retention.review_decide,
+        {"kind": "people"},
+        name="retention-person",
+    ),
     path("cases/<uuid:public_id>/", case.case_detail, name="case-detail"),
     path("cases/<uuid:public_id>/chronology/", case.case_chronology, name="case-chronology"),
     path(

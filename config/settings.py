@@ -287,6 +287,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "task-emails-resend": {"task": "core.tasks.task_emails_resend", "schedule": 600.0},
     "access-log-anchor": {"task": "agencies.tasks.access_log_anchor_record", "schedule": 3600.0},
     "exports-expire": {"task": "reports.tasks.exports_expire_old", "schedule": 3600.0},
+    "jobs-waiting-resend": {"task": "reports.tasks.jobs_waiting_resend_all", "schedule": 120.0},
     "returns-scheduled": {"task": "reports.tasks.returns_scheduled", "schedule": 86400.0},
 }
 
@@ -315,6 +316,17 @@ ACCESS_LOG_ANCHOR_FILE = Path(
 # Suggested networks are found while the page waits when the analyst may see at most this many
 # people; above it the worker finds them and the page shows progress (bench_graph: about
 # 0.2 s for a 2,000-node graph on 2 cores).
+# Reasons for changes are typed by people (a share's reason, a retention decision) and can be
+# long: kept whole, as text.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Retention review: years after a record was made, or after its last review, when its holding
+# agency's CSE lead must decide to keep it (with a new date) or archive it. Nothing is ever
+# deleted automatically. RETENTION_REVIEW_YEARS="case=6,child=6,suspect=10,associate=6".
+RETENTION_REVIEW_YEARS = {"case": 6, "child": 6, "suspect": 10, "associate": 6} | {
+    kind.strip(): int(years)
+    for kind, _, years in (item.partition("=") for item in env_list("RETENTION_REVIEW_YEARS"))
+}
 NETWORK_SUGGESTIONS_INLINE_LIMIT = int(os.environ.get("NETWORK_SUGGESTIONS_INLINE_LIMIT", "5000"))
 
 # Export files (returns, template exports) are deleted this long after they are produced.

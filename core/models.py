@@ -56,6 +56,24 @@ class ArchivableModel(BaseModel):
         return self.archived_at is not None
 
 
+class VersionedModel(models.Model):
+    """A record people edit in forms. `version` grows by one at every save, so that an edit
+    begun from an older version is refused (core.services.record_lock_for_edit) instead of
+    silently overwriting what someone else saved in the meantime."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+
 class WorkerHeartbeat(models.Model):
     """The last time each background worker ran the heartbeat task (shown by /health/)."""
 

@@ -30,6 +30,7 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         ("Dashboard", reverse("reports:dashboard"), Capability.VIEW_DASHBOARDS),
         ("Returns", reverse("reports:returns"), Capability.EXPORT_RETURNS),
         ("Reassessments due", reverse("indicators:overdue"), Capability.SIGN_OFF),
+        ("Retention reviews", reverse("cases:retention-list"), Capability.REVIEW_RETENTION),
         ("Access log", reverse("agencies:access-log"), Capability.VIEW_ACCESS_LOG),
         ("Administration", reverse("agencies:admin-agency-list"), Capability.MANAGE_USERS),
     ]

@@ -13,6 +13,24 @@ from django.utils import timezone
 from core.models import Task, WorkerHeartbeat
 
 
+class EditConflict(Exception):
+    """The record changed after the form was shown; `current` is what is saved now."""
+
+    def __init__(self, current) -> None:
+        super().__init__("The record was changed by someone else")
+        self.current = current
+
+
+def record_lock_for_edit(*, record, expected_version: int | None) -> None:
+    """Lock the record's row for the rest of the transaction and refuse the edit, changing
+    nothing, when it is no longer the version the form was filled in from. Two people saving
+    at the same moment are serialised by the lock, so the second always sees the first."""
+    current = type(record)._base_manager.select_for_update().get(pk=record.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise EditConflict(current)
+    record.version = current.version
+
+
 @transaction.atomic
 def worker_heartbeat_record(*, worker: str, at: datetime | None = None) -> WorkerHeartbeat:
     heartbeat, _ = WorkerHeartbeat.objects.update_or_create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from core.models import BaseModel
+from core.models import BaseModel, VersionedModel
 from indicators.scoring import ScoringRules
 
 
@@ -78,7 +78,7 @@ class Indicator(models.Model):
         return f"{self.code} {self.text}"
 
 
-class RiskAssessment(BaseModel):
+class RiskAssessment(VersionedModel, BaseModel):
     """A full risk assessment of a child's case, scored with one indicator set version.
 
     The results are stored as computed when the assessment was completed, with the version

@@ -13,7 +13,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from cases.services import case_update
 from core.models import Task
-from core.services import task_create
+from core.services import record_lock_for_edit, task_create
 from indicators import scoring
 from indicators.models import AssessmentResponse, Indicator, IndicatorSet, RiskAssessment
 
@@ -177,9 +177,13 @@ def assessment_save(
     complete: bool,
     by,
     assessment: RiskAssessment | None = None,
+    expected_version: int | None = None,
 ) -> RiskAssessment:
     """Save an assessment's responses and scores. Completing it sets the case's category and
-    the next due date, unless the category was lowered: that waits for a supervisor."""
+    the next due date, unless the category was lowered: that waits for a supervisor. A draft
+    changed by someone else since `expected_version` is refused with EditConflict."""
+    if assessment is not None:
+        record_lock_for_edit(record=assessment, expected_version=expected_version)
     screening = scoring.score_responses(
         indicator_set.scoring_rules(),
         {code: presence for code, (presence, _) in responses.items()},

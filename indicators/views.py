@@ -15,6 +15,7 @@ from agencies import access
 from agencies.decorators import capability_required
 from agencies.roles import Capability
 from cases.views.case import case_for
+from core.edits import edit_save, edit_version_add
 from indicators import selectors, services
 from indicators.forms import AssessmentForm, IndicatorSetUploadForm, SignOffForm
 from indicators.models import IndicatorSet, RiskAssessment
@@ -33,7 +34,7 @@ def assessment_for(request: HttpRequest, public_id, capability: Capability) -> R
     return assessment
 
 
-def _form_page(request, *, case, form, assessment=None) -> HttpResponse:
+def _form_page(request, *, case, form, assessment=None, conflict=None) -> HttpResponse:
     screening = form.screening if form.is_bound and hasattr(form, "cleaned_data") else None
     return render(
         request,
@@ -44,24 +45,54 @@ def _form_page(request, *, case, form, assessment=None) -> HttpResponse:
             "assessment": assessment,
             "screening": screening,
             "indicator_set": form.indicator_set,
+            "conflict": conflict,
         },
     )
 
 
+def _saved_answer(assessment: RiskAssessment, name: str):
+    """What the saved assessment holds for a field of AssessmentForm."""
+    if not hasattr(assessment, "saved_answers"):
+        assessment.saved_answers = {}
+        for response in assessment.responses.select_related("indicator"):
+            assessment.saved_answers[f"r_{response.indicator.code}"] = response.presence
+            assessment.saved_answers[f"e_{response.indicator.code}"] = response.evidence
+    if name[:2] in ("r_", "e_"):
+        return assessment.saved_answers.get(name)
+    return getattr(assessment, name, None)
+
+
 def _save(request, form, case, assessment=None) -> HttpResponse:
     data = form.cleaned_data
-    saved = services.assessment_save(
-        case=case,
-        indicator_set=form.indicator_set,
-        assessed_on=data["assessed_on"],
-        responses=form.responses(),
-        judgement=data["judgement"],
-        judged_category=data["judged_category"],
-        judgement_reason=data["judgement_reason"],
-        complete="complete" in request.POST,
-        by=request.user,
-        assessment=assessment,
-    )
+    saved = None
+
+    def save(version: int | None = None):
+        nonlocal saved
+        saved = services.assessment_save(
+            case=case,
+            indicator_set=form.indicator_set,
+            assessed_on=data["assessed_on"],
+            responses=form.responses(),
+            judgement=data["judgement"],
+            judged_category=data["judged_category"],
+            judgement_reason=data["judgement_reason"],
+            complete="complete" in request.POST,
+            by=request.user,
+            assessment=assessment,
+            expected_version=version,
+        )
+
+    if assessment is None:
+        save()
+    else:
+        # Answers live in their own rows, so any save of the draft by someone else counts.
+        conflict = edit_save(
+            form=form, save=save, saved_value=_saved_answer, merge_by_history=False
+        )
+        if conflict is not None:
+            return _form_page(
+                request, case=case, form=form, assessment=assessment, conflict=conflict
+            )
     if saved.status == RiskAssessment.Status.AWAITING_SIGN_OFF:
         messages.success(
             request, "Assessment saved: the lowered category now needs a supervisor's sign-off"
@@ -104,6 +135,7 @@ def assessment_edit(request: HttpRequest, public_id) -> HttpResponse:
         indicator_set=assessment.indicator_set,
         child=assessment.case.child,
     )
+    edit_version_add(form, assessment)
     if request.method == "POST" and form.is_valid() and "preview" not in request.POST:
         return _save(request, form, assessment.case, assessment)
     return _form_page(request, case=assessment.case, form=form, assessment=assessment)

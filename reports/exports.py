@@ -4,7 +4,7 @@ kept for `EXPORT_KEPT_FOR`, downloaded only by the person who asked, each downlo
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -53,6 +53,79 @@ def export_request(
     )
     transaction.on_commit(lambda: export_task.delay(job.pk), robust=True)
     return job
+
+
+# The tasks' hard time limits (reports.tasks). A job still running after its limit and a
+# minute more has lost its worker (killed, or its machine stopped): no worker will finish it.
+EXPORT_TIME_LIMIT = 1800
+IMPORT_TIME_LIMIT = 3600
+STALLED_MARGIN = timedelta(minutes=1)
+STALLED_EXPORT = (
+    "The background service stopped while producing this. Nothing was kept: ask for it again."
+)
+STALLED_IMPORT = (
+    "The background service stopped before the import finished. Nothing was imported: upload "
+    "the file again."
+)
+
+
+def jobs_stalled_fail(*, now: datetime | None = None) -> tuple[int, int]:
+    """Mark failed every export and import whose worker stopped in the middle. An export's
+    file is written only when it is complete, and an import writes in one transaction that
+    PostgreSQL rolled back when the worker's connection dropped, so nothing half-made is kept
+    or shown; the person sees why and can ask again. Returns the counts."""
+    from reports.models import TemplateImport
+
+    now = now or timezone.now()
+    exports = ExportJob.objects.filter(
+        status=S.RUNNING,
+        started_at__lt=now - timedelta(seconds=EXPORT_TIME_LIMIT) - STALLED_MARGIN,
+    ).update(status=S.FAILED, error=STALLED_EXPORT, progress_note="", finished_at=now)
+    stalled = TemplateImport.objects.filter(
+        status__in=[TemplateImport.Status.CHECKING, TemplateImport.Status.WRITING],
+        started_at__lt=now - timedelta(seconds=IMPORT_TIME_LIMIT) - STALLED_MARGIN,
+    )
+    imports = 0
+    for record in stalled:
+        record.status, record.finished_at = TemplateImport.Status.FAILED, now
+        record.errors = [{"sheet": "", "row": 0, "column": "", "value": record.filename,
+                          "expected": STALLED_IMPORT}]  # fmt: skip
+        record.error_count = 1
+        record.save(update_fields=["status", "finished_at", "errors", "error_count"])
+        record.file.delete(save=True)  # personal data: kept only while it is being imported
+        imports += 1
+    return exports, imports
+
+
+# A job still waiting this long after it was asked for was never delivered to a worker: the
+# broker was unavailable when it was enqueued (enqueueing is `robust`, so the page still
+# answered), or the message was lost.
+WAITING_RESEND_AFTER = timedelta(minutes=2)
+
+
+def jobs_waiting_resend(*, now: datetime | None = None) -> tuple[int, int]:
+    """Enqueue again every export and template import still waiting to start. A job is taken
+    only while it is queued, so one enqueued twice still runs once. Returns the counts."""
+    from reports.models import TemplateImport
+    from reports.tasks import export_run as export_task
+    from reports.tasks import template_import_run as import_task
+
+    before = (now or timezone.now()) - WAITING_RESEND_AFTER
+    exports = list(
+        ExportJob.objects.filter(status=ExportJob.Status.QUEUED, created_at__lt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    imports = list(
+        TemplateImport.objects.filter(status=TemplateImport.Status.QUEUED, created_at__lt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in exports:
+        export_task.delay(pk)
+    for pk in imports:
+        import_task.delay(pk)
+    return len(exports), len(imports)
 
 
 def _progress(job_id: int, percent: int, note: str) -> None:

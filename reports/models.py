@@ -74,6 +74,7 @@ class TemplateImport(BaseModel):
     # [{"sheet", "row", "column", "value", "expected"}, ...]: the first 1,000
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

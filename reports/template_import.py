@@ -28,6 +28,7 @@ from cases.models import (
     PersonLocation,
     age_on,
 )
+from core.models import VersionedModel
 from core.progress import ProgressChannel
 from indicators.scoring import quick_screening
 from indicators.selectors import indicator_set_current
@@ -230,9 +231,13 @@ class Writer:
         return self.ids[table]
 
     def existing(self, table: str, queryset, keys: list[tuple[int, str]]) -> dict:
-        """The records already imported under these (agency id, reference) keys."""
+        """The records already imported under these (agency id, reference) keys, locked until
+        the import commits, so that a person saving one of them meanwhile waits for the import
+        and then sees its changes (a newer version) instead of overwriting them."""
         held = self.held(table)
-        found = queryset.in_bulk([held[key] for key in keys if key in held])
+        found = queryset.select_for_update(of=("self",)).in_bulk(
+            [held[key] for key in keys if key in held]
+        )
         return {key: found[held[key]] for key in keys if key in held}
 
     def remember(self, table: str, made: list[tuple[int, str, object]]) -> None:
@@ -261,6 +266,11 @@ class Writer:
             bulk_create_with_history(batch.new, model, batch_size=CHUNK, **history)
         if batch.changed:
             fields = [*sorted(batch.fields), "modified_by", "modified_at"]
+            if issubclass(model, VersionedModel):
+                # As save() would: a form opened before the import cannot overwrite it.
+                for instance in batch.changed:
+                    instance.version += 1
+                fields.append("version")
             bulk_update_with_history(batch.changed, model, fields, batch_size=CHUNK, **history)
 
     def tally(self, table: str, outcomes: list[Outcome]) -> None:
@@ -537,8 +547,8 @@ def template_import_run(*, import_id: int) -> TemplateImport | None:
         record = TemplateImport.objects.select_for_update().filter(pk=import_id).first()
         if record is None or record.status != TemplateImport.Status.QUEUED:
             return record
-        record.status = TemplateImport.Status.CHECKING
-        record.save(update_fields=["status"])
+        record.status, record.started_at = TemplateImport.Status.CHECKING, timezone.now()
+        record.save(update_fields=["status", "started_at"])
     by = record.requested_by
     agencies = import_agencies(by)
     with record.file.open("rb") as stored:

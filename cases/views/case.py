@@ -21,6 +21,7 @@ from cases import selectors, services
 from cases.forms import CaseDetailsForm, CloseCaseForm, NoteForm, ShareForm, UnshareForm
 from cases.models import Case
 from core.charts import category_trend_svg
+from core.edits import edit_save, edit_version_add
 from indicators.scoring import band_of_category
 from indicators.selectors import assessments_completed, indicator_set_current
 
@@ -136,12 +137,22 @@ def case_edit(request: HttpRequest, public_id) -> HttpResponse:
     form = CaseDetailsForm(
         data=request.POST if request.method == "POST" else None, initial=initial, child=case.child
     )
+    edit_version_add(form, case)
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        changes = {k: v for k, v in form.cleaned_data.items() if v != initial[k]}
-        services.case_update(case=case, changes=changes, by=request.user)
-        messages.success(request, "Case details saved")
-        return redirect("cases:case-detail", public_id=case.public_id)
-    return render(request, "cases/case_edit.html", {"case": case, "form": form})
+        changes = {k: v for k, v in form.cleaned_data.items() if k in initial and v != initial[k]}
+        conflict = edit_save(
+            form=form,
+            save=lambda version: services.case_update(
+                case=case, changes=changes, by=request.user, expected_version=version
+            ),
+        )
+        if conflict is None:
+            messages.success(request, "Case details saved")
+            return redirect("cases:case-detail", public_id=case.public_id)
+    return render(
+        request, "cases/case_edit.html", {"case": case, "form": form, "conflict": conflict}
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -22,6 +22,7 @@ from cases.forms import (
     UnshareForm,
 )
 from cases.models import Person
+from core.edits import edit_save, edit_version_add
 
 PEOPLE = Person.objects.select_related("owner_agency")
 
@@ -92,16 +93,30 @@ def person_edit(request: HttpRequest, public_id) -> HttpResponse:
     form = PersonForm(
         data=request.POST if request.method == "POST" else None, initial=initial, kind=person.kind
     )
+    edit_version_add(form, person)
+    conflict = None
     if (
         request.method == "POST"
         and form.is_valid()
         and (person.kind != "child" or form.refuse_adults(on=selectors.first_contact_of(person)))
     ):
-        changes = {k: v for k, v in form.cleaned_data.items() if v != initial.get(k)}
-        services.person_update(person=person, changes=changes, by=request.user)
-        messages.success(request, "Details saved")
-        return redirect("cases:person-detail", public_id=person.public_id)
-    return render(request, "cases/person_edit.html", {"person": person, "form": form})
+        changes = {
+            k: v for k, v in form.cleaned_data.items() if k in fields and v != initial.get(k)
+        }
+        conflict = edit_save(
+            form=form,
+            save=lambda version: services.person_update(
+                person=person, changes=changes, by=request.user, expected_version=version
+            ),
+        )
+        if conflict is None:
+            messages.success(request, "Details saved")
+            return redirect("cases:person-detail", public_id=person.public_id)
+    return render(
+        request,
+        "cases/person_edit.html",
+        {"person": person, "form": form, "conflict": conflict},
+    )
 
 
 @require_http_methods(["POST"])
@@ -152,14 +167,18 @@ def person_merge(request: HttpRequest, public_id) -> HttpResponse:
         if duplicate is None:
             form.add_error(None, "Select one of the records listed")
         else:
-            services.person_merge(
-                survivor=survivor,
-                duplicate=duplicate,
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-            )
-            messages.success(request, "The records have been merged")
-            return redirect("cases:person-detail", public_id=survivor.public_id)
+            try:
+                services.person_merge(
+                    survivor=survivor,
+                    duplicate=duplicate,
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except services.MergeRefused as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                messages.success(request, "The records have been merged")
+                return redirect("cases:person-detail", public_id=survivor.public_id)
     return render(
         request,
         "cases/person_merge.html",

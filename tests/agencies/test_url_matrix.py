@@ -136,6 +136,13 @@ URL_RULES = {
     "core:task-detail": TaskScoped(),
     "core:task-done": TaskScoped(method="post"),
     "cases:case-list": RoleScoped(C.VIEW_RECORDS),
+    "cases:retention-list": RoleScoped(C.REVIEW_RETENTION),
+    "cases:retention-case": RecordScoped(
+        C.REVIEW_RETENTION, "/reviews/cases/{case}/", owner_only=True
+    ),
+    "cases:retention-person": RecordScoped(
+        C.REVIEW_RETENTION, "/reviews/people/{child}/", owner_only=True
+    ),
     "cases:person-search": RoleScoped(C.VIEW_RECORDS),
     "cases:concern-new-child": RoleScoped(C.EDIT_RECORDS),
     "cases:case-detail": RecordScoped(C.VIEW_RECORDS, "/cases/{case}/"),
@@ -333,6 +340,7 @@ def test_signed_in_urls_need_a_signed_in_user_of_any_role(client, name, role):
 
 ROLE_SCOPED_URLS = {
     "cases:case-list": "/cases/",
+    "cases:retention-list": "/reviews/",
     "cases:person-search": "/people/search/",
     "cases:concern-new-child": "/concerns/new/",
     "indicators:set-upload": "/administration/indicator-sets/new/",

@@ -1,6 +1,7 @@
 """Asking for the CEOP-style return: produced in the background with progress, downloaded only
 by the person who asked, logged, and deleted after its time."""
 
+import contextlib
 import json
 import os
 from datetime import date, timedelta
@@ -9,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import AccessLogEntry, Role
+from config.celery import app as celery_app
 from reports.ceop import ceop_return
-from reports.exports import exports_expire
+from reports.exports import exports_expire, jobs_waiting_resend
 from reports.models import ExportJob
 from tests.conftest import sign_in, wait_for
 from tests.factories import AgencyFactory, CaseFactory, PartnershipFactory, member
@@ -190,3 +192,88 @@ def test_a_schedule_stops_when_its_owner_may_no_longer_run_it(partnership_world)
     schedule.refresh_from_db()
     assert not schedule.is_active
     assert not ExportJob.objects.exists()
+
+
+@contextlib.contextmanager
+def broker_unreachable():
+    """The web process's broker connections point at a port nothing listens on (a real
+    connection failure), then at the configured broker again."""
+    configured = celery_app.conf.broker_url
+
+    def reconnect(url: str) -> None:
+        celery_app.conf.broker_url = url
+        # Connections and producers are pooled from the URL at first use: start again.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    reconnect("redis://127.0.0.1:9/0")
+    try:
+        yield
+    finally:
+        reconnect(configured)
+
+
+def test_a_return_asked_for_while_the_broker_is_down_waits_and_then_runs_once(
+    celery_worker_process, client, partnership_world
+):
+    """With no broker reachable the page still answers and the job waits, saying so; nothing
+    is lost. When the broker is back, the scheduled resend delivers it to a real worker, and a
+    second resend does not run it again."""
+    partnership, agencies = partnership_world
+    sign_in(client, member(Role.SAFEGUARDING_LEAD, agencies[0]))
+
+    with broker_unreachable():
+        response = ask(client, partnership)
+        assert response.status_code == 302
+        assert "Waiting to start" in client.get("/returns/jobs/").content.decode()
+    job = ExportJob.objects.get()
+    assert not wait_for(lambda: ExportJob.objects.get().status != "queued", timeout=3)
+
+    later = timezone.now() + timedelta(minutes=3)
+    assert jobs_waiting_resend(now=later) == (1, 0)
+
+    assert wait_for(lambda: ExportJob.objects.get().status == "done", timeout=60)
+    assert jobs_waiting_resend(now=later) == (0, 0)
+    job.refresh_from_db()
+    assert job.progress == 100
+    response = client.get(f"/returns/{job.public_id}/download/")
+    assert json.loads(b"".join(response.streaming_content))["victims"]["total"] == 2
+
+
+def test_a_return_whose_worker_is_killed_is_marked_failed_and_never_served(
+    celery_worker_process, client, partnership_world
+):
+    """The worker is killed (SIGKILL) while it counts: no file was written. Past the task's
+    time limit the scheduled check marks the job failed with a message the person sees, and
+    nothing is offered for download."""
+    import signal
+
+    from django.db import connections
+
+    from cases.models import Network
+    from reports.exports import jobs_stalled_fail
+
+    partnership, agencies = partnership_world
+    sign_in(client, member(Role.SAFEGUARDING_LEAD, agencies[0]))
+    blocker = connections.create_connection("default")
+    blocker.set_autocommit(False)
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Network._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        ask(client, partnership)
+        assert wait_for(lambda: ExportJob.objects.get().status == "running", timeout=60)
+        celery_worker_process.send_signal(signal.SIGKILL)
+        celery_worker_process.wait(timeout=20)
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+    assert jobs_stalled_fail() == (0, 0)
+    assert jobs_stalled_fail(now=timezone.now() + timedelta(hours=1)) == (1, 0)
+
+    job = ExportJob.objects.get()
+    assert (job.status, bool(job.file)) == ("failed", False)
+    table = client.get("/returns/jobs/").content.decode()
+    assert "The background service stopped while producing this" in table
+    assert f"/returns/{job.public_id}/download/" not in table
+    assert client.get(f"/returns/{job.public_id}/download/").status_code == 404

@@ -355,3 +355,52 @@ def test_writing_progress_is_shown_while_the_import_is_still_inside_its_transact
     assert wait_for(lambda: TemplateImport.objects.get().status == "done", timeout=60)
     assert Person.objects.count() == 4
     assert TemplateImport.objects.get().progress == 100
+
+
+def test_an_import_whose_worker_is_killed_mid_write_imports_nothing_and_says_so(
+    client, importer, tmp_path, celery_worker_process
+):
+    """The worker is killed (SIGKILL) while it is writing, inside its transaction: PostgreSQL
+    rolls the transaction back, so nothing is imported; once the import is past any worker's
+    time limit the scheduled check marks it failed with a message, deletes the uploaded file,
+    and the import is not run again."""
+    import signal
+    from datetime import timedelta
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from cases.models import Location
+    from reports.exports import jobs_stalled_fail, jobs_waiting_resend
+    from tests.conftest import sign_in, wait_for
+
+    user, _ = importer
+    sign_in(client, user)
+    blocker = connections.create_connection("default")
+    blocker.set_autocommit(False)
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Location._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        response = upload(client, workbook(good_tables(), tmp_path / "good.xlsx"))
+        assert wait_for(lambda: TemplateImport.objects.get().rows_written > 0, timeout=60)
+        celery_worker_process.send_signal(signal.SIGKILL)
+        celery_worker_process.wait(timeout=20)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    record = TemplateImport.objects.get()
+    assert record.status == "writing"
+    assert Person.objects.count() == 0
+
+    assert jobs_stalled_fail() == (0, 0)  # within its time limit it may still be running
+    later = timezone.now() + timedelta(hours=2)
+    assert jobs_stalled_fail(now=later) == (0, 1)
+    assert jobs_waiting_resend(now=later) == (0, 0)  # a failed import is never run again
+
+    record.refresh_from_db()
+    assert record.status == "failed"
+    assert not record.file
+    page = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported" in page
+    assert "The background service stopped before the import finished" in page
+    assert Person.objects.count() == 0
