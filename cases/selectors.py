@@ -7,8 +7,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Min, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Case as SqlCase
+from django.db.models import DateTimeField, F, Min, Q, QuerySet, When
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
 from agencies.access import visible
@@ -384,6 +385,19 @@ def _review_due(kind_filters: dict[str, Q], today: date) -> Q:
     return due
 
 
+def _due_on(kind_filters: dict[Q, int]) -> Coalesce:
+    """The review's due date in SQL, for ordering: the date set, or the period of the record's
+    type after it was made."""
+    by_type = SqlCase(
+        *[
+            When(kind_filter, then=F("created_at") + timedelta(days=round(365.25 * years)))
+            for kind_filter, years in kind_filters.items()
+        ],
+        output_field=DateTimeField(),
+    )
+    return Coalesce(Cast("review_on", DateTimeField()), by_type)
+
+
 @dataclass(frozen=True)
 class RetentionDue:
     cases: list[Case]
@@ -402,7 +416,7 @@ def retention_reviews_due(*, user: User, agency_ids: list[int], limit: int = 100
         .filter(owner_agency_id__in=agency_ids)
         .filter(_review_due({Q(): years["case"]}, today))
         .select_related("child", "owner_agency")
-        .order_by(Coalesce("review_on", TruncDate("created_at")), "id")
+        .order_by(_due_on({Q(pk__isnull=False): years["case"]}), "id")
     )
     people = (
         people_visible(user=user)
@@ -413,7 +427,10 @@ def retention_reviews_due(*, user: User, agency_ids: list[int], limit: int = 100
             )
         )
         .select_related("owner_agency")
-        .order_by(Coalesce("review_on", TruncDate("created_at")), "id")
+        .order_by(
+            _due_on({Q(kind=kind): years[kind] for kind in ("child", "suspect", "associate")}),
+            "id",
+        )
     )
     return RetentionDue(
         cases=list(cases[:limit]),

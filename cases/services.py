@@ -792,6 +792,8 @@ def retention_review_decide(
     its type from today), or archive it. Either way the decision and its reason are in the
     record's history; nothing is deleted."""
     record_lock_for_edit(record=record, expected_version=None)
+    if record.archived_at is not None:
+        raise RetentionRefused("This record has already been archived")
     today = timezone.localdate()
     if keep:
         kind = "case" if isinstance(record, Case) else record.kind

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.SessionAbsoluteExpiryMiddleware",
+    "core.middleware.RecordBusyMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "agencies.middleware.TwoFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -21,7 +21,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from core.services import EditConflict
+from core.services import EditConflict, RecordBusy
 
 VERSION_FIELD = "version"
 
@@ -48,8 +48,9 @@ class ConflictRow:
 @dataclass
 class Conflict:
     saved_by: str
-    saved_at: datetime
+    saved_at: datetime | None
     rows: list[ConflictRow] = field(default_factory=list)
+    busy: bool = False  # the record was locked by a longer write: nothing to compare yet
 
 
 def shown(form_field: forms.Field, value) -> str:
@@ -94,6 +95,8 @@ def edit_save(
         return None
     except EditConflict as conflict:
         current = conflict.current
+    except RecordBusy:
+        return _busy(form)
     if (
         merge_by_history
         and expected is not None
@@ -104,6 +107,8 @@ def edit_save(
             return None
         except EditConflict as again:
             current = again.current
+        except RecordBusy:
+            return _busy(form)
     rows = [
         ConflictRow(
             label=str(form.fields[name].label or name),
@@ -124,3 +129,12 @@ def edit_save(
         " change your answers if needed and save again: your answers will replace theirs.",
     )
     return Conflict(saved_by=saved_by, saved_at=current.modified_at, rows=rows)
+
+
+def _busy(form: forms.Form) -> Conflict:
+    form.add_error(
+        None,
+        "This record is being saved by an import or by someone else, and nothing of yours was"
+        " saved. Your answers are below: save again in a minute.",
+    )
+    return Conflict(saved_by="", saved_at=None, busy=True)

@@ -8,8 +8,27 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 SESSION_STARTED_KEY = "session_started_at"
+
+
+class RecordBusyMiddleware:
+    """A save that gave up waiting for a record held by a longer write (an import) answers
+    with a page saying so (503), not a server error; nothing was saved."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        from core.services import RecordBusy
+
+        if isinstance(exception, RecordBusy):
+            return render(request, "errors/record_busy.html", status=503)
+        return None
 
 
 class SessionAbsoluteExpiryMiddleware:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,14 +21,31 @@ class EditConflict(Exception):
         self.current = current
 
 
+class RecordBusy(Exception):
+    """The record is locked by a longer write (an import) than a page may wait for."""
+
+
+# How long a save waits for another write of the same record before giving up: long enough for
+# a colleague's save, short enough that a page never hangs behind an import.
+EDIT_LOCK_TIMEOUT = "5s"
+
+
 def record_lock_for_edit(*, record, expected_version: int | None) -> None:
-    """Lock the record's row for the rest of the transaction and refuse the edit, changing
-    nothing, when it is no longer the version the form was filled in from. Two people saving
-    at the same moment are serialised by the lock, so the second always sees the first."""
-    current = type(record)._base_manager.select_for_update().get(pk=record.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise EditConflict(current)
-    record.version = current.version
+    """Lock the record's row for the rest of the transaction and re-read it, so that the
+    caller's changes are applied to what is saved now, not to the copy it loaded earlier.
+    Refuse the edit, changing nothing, when the row is no longer the version the form was
+    filled in from. Two people saving at the same moment are serialised by the lock, so the
+    second always sees the first."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{EDIT_LOCK_TIMEOUT}'")
+    try:
+        record.refresh_from_db(from_queryset=type(record)._base_manager.select_for_update())
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+            raise RecordBusy from error
+        raise
+    if expected_version is not None and record.version != expected_version:
+        raise EditConflict(record)
 
 
 @transaction.atomic

@@ -81,26 +81,35 @@ def jobs_stalled_fail(*, now: datetime | None = None) -> tuple[int, int]:
         status=S.RUNNING,
         started_at__lt=now - timedelta(seconds=EXPORT_TIME_LIMIT) - STALLED_MARGIN,
     ).update(status=S.FAILED, error=STALLED_EXPORT, progress_note="", finished_at=now)
+    running = [TemplateImport.Status.CHECKING, TemplateImport.Status.WRITING]
     stalled = TemplateImport.objects.filter(
-        status__in=[TemplateImport.Status.CHECKING, TemplateImport.Status.WRITING],
+        status__in=running,
         started_at__lt=now - timedelta(seconds=IMPORT_TIME_LIMIT) - STALLED_MARGIN,
     )
     imports = 0
     for record in stalled:
-        record.status, record.finished_at = TemplateImport.Status.FAILED, now
-        record.errors = [{"sheet": "", "row": 0, "column": "", "value": record.filename,
-                          "expected": STALLED_IMPORT}]  # fmt: skip
-        record.error_count = 1
-        record.save(update_fields=["status", "finished_at", "errors", "error_count"])
-        record.file.delete(save=True)  # personal data: kept only while it is being imported
-        imports += 1
+        # Only if it is still the same stalled run (a conditional update, no stale save).
+        marked = TemplateImport.objects.filter(
+            pk=record.pk, status__in=running, started_at=record.started_at
+        ).update(
+            status=TemplateImport.Status.FAILED, finished_at=now, error_count=1,
+            errors=[{"sheet": "", "row": 0, "column": "", "value": record.filename,
+                     "expected": STALLED_IMPORT}],
+        )  # fmt: skip
+        if marked:
+            # The uploaded file holds personal data: kept only while it is being imported.
+            record.file.delete(save=False)
+            TemplateImport.objects.filter(pk=record.pk).update(file="")
+            imports += 1
     return exports, imports
 
 
 # A job still waiting this long after it was asked for was never delivered to a worker: the
 # broker was unavailable when it was enqueued (enqueueing is `robust`, so the page still
 # answered), or the message was lost.
-WAITING_RESEND_AFTER = timedelta(minutes=2)
+# Each job is sent again at most once in this time, so a job that is only waiting behind long
+# ones gets a few extra messages an hour, not one at every check.
+WAITING_RESEND_AFTER = timedelta(minutes=10)
 
 
 def jobs_waiting_resend(*, now: datetime | None = None) -> tuple[int, int]:
@@ -110,17 +119,22 @@ def jobs_waiting_resend(*, now: datetime | None = None) -> tuple[int, int]:
     from reports.tasks import export_run as export_task
     from reports.tasks import template_import_run as import_task
 
-    before = (now or timezone.now()) - WAITING_RESEND_AFTER
+    now = now or timezone.now()
+    before = now - WAITING_RESEND_AFTER
     exports = list(
-        ExportJob.objects.filter(status=ExportJob.Status.QUEUED, created_at__lt=before)
+        ExportJob.objects.filter(status=ExportJob.Status.QUEUED, modified_at__lt=before)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     imports = list(
-        TemplateImport.objects.filter(status=TemplateImport.Status.QUEUED, created_at__lt=before)
+        TemplateImport.objects.filter(status=TemplateImport.Status.QUEUED, modified_at__lt=before)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    # Marks when each was last sent (a job is taken only while queued, so this never hides
+    # a running one).
+    ExportJob.objects.filter(pk__in=exports).update(modified_at=now)
+    TemplateImport.objects.filter(pk__in=imports).update(modified_at=now)
     for pk in exports:
         export_task.delay(pk)
     for pk in imports:

@@ -231,13 +231,9 @@ class Writer:
         return self.ids[table]
 
     def existing(self, table: str, queryset, keys: list[tuple[int, str]]) -> dict:
-        """The records already imported under these (agency id, reference) keys, locked until
-        the import commits, so that a person saving one of them meanwhile waits for the import
-        and then sees its changes (a newer version) instead of overwriting them."""
+        """The records already imported under these (agency id, reference) keys."""
         held = self.held(table)
-        found = queryset.select_for_update(of=("self",)).in_bulk(
-            [held[key] for key in keys if key in held]
-        )
+        found = queryset.in_bulk([held[key] for key in keys if key in held])
         return {key: found[held[key]] for key in keys if key in held}
 
     def remember(self, table: str, made: list[tuple[int, str, object]]) -> None:
@@ -267,9 +263,17 @@ class Writer:
         if batch.changed:
             fields = [*sorted(batch.fields), "modified_by", "modified_at"]
             if issubclass(model, VersionedModel):
-                # As save() would: a form opened before the import cannot overwrite it.
+                # As save() would, from the version saved now: the rows that change are locked
+                # until the import commits, and someone's save meanwhile is not counted twice,
+                # so a form opened before the import cannot overwrite it. (Only these rows are
+                # locked; a page saving one of them waits 5 s at most, then says so.)
+                saved = dict(
+                    model._base_manager.select_for_update()
+                    .filter(pk__in=[instance.pk for instance in batch.changed])
+                    .values_list("pk", "version")
+                )
                 for instance in batch.changed:
-                    instance.version += 1
+                    instance.version = saved[instance.pk] + 1
                 fields.append("version")
             bulk_update_with_history(batch.changed, model, fields, batch_size=CHUNK, **history)
 

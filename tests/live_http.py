@@ -120,9 +120,13 @@ def database_connection() -> psycopg.Connection:
     )
 
 
-def run_together_behind_a_row_lock(table: str, pk: int, requests: list) -> list:
+def run_together_behind_a_row_lock(
+    table: str, pk: int, requests: list, *, change: str | None = None
+) -> list:
     """Send every request at once while this test holds the row's lock, wait until all of them
-    are queued on it inside the server, then let them go: they are certain to overlap."""
+    are queued on it inside the server, then let them go: they are certain to overlap. With
+    `change` (an UPDATE of that row), the holder commits it first, as a colleague's save that
+    lands after the requests read the row and before they lock it."""
     results: list = [None] * len(requests)
 
     def send(i: int) -> None:
@@ -143,7 +147,11 @@ def run_together_behind_a_row_lock(table: str, pk: int, requests: list) -> list:
             if waiting >= len(requests) or not any(t.is_alive() for t in threads):
                 break
             time.sleep(0.05)
-        holder.rollback()
+        if change:
+            holder.execute(change, [pk])
+            holder.commit()
+        else:
+            holder.rollback()
     for thread in threads:
         thread.join(60)
     assert waiting >= len(requests), f"The requests did not all wait on the lock: {results}"

@@ -14,6 +14,7 @@ from agencies.roles import Capability
 from cases import selectors, services
 from cases.forms import RetentionDecisionForm
 from cases.models import Case, Person
+from core.services import RecordBusy
 
 RECORDS = {
     "cases": Case.objects.select_related("child"),
@@ -53,6 +54,8 @@ def review_decide(request: HttpRequest, kind: str, public_id) -> HttpResponse:
             )
         except services.RetentionRefused as refusal:
             form.add_error("decision", str(refusal))
+        except RecordBusy:
+            form.add_error(None, "This record is being saved by someone else: try again soon")
         else:
             messages.success(
                 request, "Record kept" if data["decision"] == "keep" else "Record archived"

@@ -143,3 +143,19 @@ def test_another_agency_the_case_is_shared_with_cannot_decide_its_retention(clie
 
     assert client.get(f"/cases/{case.public_id}/").status_code == 200
     assert client.get(f"/reviews/cases/{case.public_id}/").status_code == 404
+
+
+def test_the_longest_overdue_come_first_whether_their_date_was_set_or_is_by_type(client, agency):
+    """A review date set five years ago is more overdue than a never-reviewed case whose
+    six-year period ended a year ago, though that case was made earlier."""
+    set_long_ago = CaseFactory(owner_agency=agency)
+    Case.objects.filter(pk=set_long_ago.pk).update(
+        review_on=timezone.localdate() - timedelta(days=5 * 365)
+    )
+    by_type = CaseFactory(owner_agency=agency)
+    made_ago(by_type, days=7 * 365)
+    sign_in(client, member(Role.CSE_LEAD, agency))
+
+    page = client.get("/reviews/").content.decode()
+
+    assert page.index(str(set_long_ago.public_id)) < page.index(str(by_type.public_id))

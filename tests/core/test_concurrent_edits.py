@@ -239,3 +239,27 @@ def test_the_same_merge_sent_twice_at_once_merges_once(live_server, transactiona
     duplicate.refresh_from_db()
     assert duplicate.merged_into_id == survivor.pk
     assert PersonAlias.objects.filter(person=survivor, name="JJ").count() == 1
+
+
+def test_a_save_that_lands_while_an_edit_waits_is_kept_when_it_changed_other_fields(
+    live_server, transactional_db
+):
+    """A colleague's save of a field that is not on the form (the risk category) commits after
+    the edit read the case and before it locked it: the edit is saved on top of the current
+    row, and the colleague's change stands."""
+    agency = AgencyFactory()
+    case = CaseFactory(owner_agency=agency, risk_category=2, school_engagement="engaged")
+    person = LiveSession(live_server, member(Role.FRONTLINE, agency))
+    path = f"/cases/{case.public_id}/edit/"
+    form = person.form(path)
+
+    [(status, _, _)] = run_together_behind_a_row_lock(
+        Case._meta.db_table,
+        case.pk,
+        [lambda: person.request("POST", path, form | {"school_engagement": "excluded"})],
+        change="UPDATE cases_case SET risk_category = 4, version = version + 1 WHERE id = %s",
+    )
+
+    assert status == 302
+    case.refresh_from_db()
+    assert (case.risk_category, case.school_engagement) == (4, "excluded")
