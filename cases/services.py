@@ -348,11 +348,16 @@ def _concern_parts_record(*, concern: Concern, data: ConcernData, by: User) -> N
 
 
 def _case_category_from_screening(*, concern: Concern, by: User) -> None:
-    """A submitted concern raises the case's category to its provisional one (never lowers)."""
+    """A submitted concern raises the case's category to its provisional one (never lowers),
+    compared with the category saved now: an assessment completing at the same moment may
+    have raised it further."""
+    if not concern.provisional_category:
+        return
     case = concern.case
-    if concern.provisional_category and (
-        case.risk_category is None or concern.provisional_category > case.risk_category
-    ):
+    with transaction.atomic():
+        record_lock_for_edit(record=case, expected_version=None)
+        if case.risk_category is not None and concern.provisional_category <= case.risk_category:
+            return
         case_update(
             case=case,
             changes={"risk_category": concern.provisional_category},

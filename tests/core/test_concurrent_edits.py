@@ -263,3 +263,35 @@ def test_a_save_that_lands_while_an_edit_waits_is_kept_when_it_changed_other_fie
     assert status == 302
     case.refresh_from_db()
     assert (case.risk_category, case.school_engagement) == (4, "excluded")
+
+
+def test_a_concern_logged_while_an_assessment_raises_the_category_never_lowers_it(
+    live_server, transactional_db
+):
+    """The concern's quick screening (category 3) is compared with the category saved when it
+    is applied, not when the page read the case: an assessment that set category 4 meanwhile
+    stands."""
+    agency = AgencyFactory()
+    case = CaseFactory(owner_agency=agency, risk_category=2)
+    case.child.date_of_birth = date.today().replace(year=date.today().year - 15, day=1)
+    case.child.save()
+    worker = LiveSession(live_server, member(Role.FRONTLINE, agency))
+    path = f"/cases/{case.public_id}/concerns/new/"
+    fields = worker.form(path) | {
+        "concern-occurred_on": date.today().isoformat(),
+        "concern-narrative": "Seen getting into a car with two older men.",
+        "concern-indicators": ["S03", "S02", "M01"],
+        "submit_concern": "1",
+    }
+
+    [(status, content, _)] = run_together_behind_a_row_lock(
+        Case._meta.db_table,
+        case.pk,
+        [lambda: worker.request("POST", path, fields)],
+        change="UPDATE cases_case SET risk_category = 4, version = version + 1 WHERE id = %s",
+    )
+
+    assert status == 302, content[:2000]
+    case.refresh_from_db()
+    assert case.risk_category == 4
+    assert case.concerns.get().provisional_category == 3
