@@ -362,12 +362,17 @@ def suggestions_of_run(*, run: SuggestionRun, user: User) -> list[Suggestion]:
 # Retention review ----------------------------------------------------------------------------
 
 
+def retention_kind(record: Case | Person) -> str:
+    """The key of settings.RETENTION_REVIEW_YEARS for the record."""
+    return "case" if isinstance(record, Case) else record.kind
+
+
 def retention_review_due_on(record: Case | Person) -> date:
     """When the record's next retention review falls due: the date its last review set, or
     RETENTION_REVIEW_YEARS for its type after it was made."""
     if record.review_on:
         return record.review_on
-    kind = "case" if isinstance(record, Case) else record.kind
+    kind = retention_kind(record)
     made = timezone.localtime(record.created_at).date()
     return years_before(made, -settings.RETENTION_REVIEW_YEARS[kind])
 

@@ -36,7 +36,7 @@ from cases.models import (
     PersonIdentifier,
     SuggestionRun,
 )
-from cases.selectors import years_before
+from cases.selectors import retention_kind, years_before
 from core.models import Task
 from core.services import record_lock_for_edit, task_create
 from indicators.models import IndicatorSet
@@ -801,8 +801,7 @@ def retention_review_decide(
         raise RetentionRefused("This record has already been archived")
     today = timezone.localdate()
     if keep:
-        kind = "case" if isinstance(record, Case) else record.kind
-        years = settings.RETENTION_REVIEW_YEARS[kind]
+        years = settings.RETENTION_REVIEW_YEARS[retention_kind(record)]
         record.review_on = next_review_on or years_before(today, -years)
         _stamp(record, by, f"Retention review: kept until {record.review_on:%-d %B %Y}. {reason}")
         record.save()

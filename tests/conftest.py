@@ -164,3 +164,20 @@ def wait_for(condition, timeout: float = 30.0, interval: float = 0.2) -> bool:
             return True
         time.sleep(interval)
     return condition()
+
+
+@contextlib.contextmanager
+def table_locked(model):
+    """Hold an exclusive lock on the model's table from a connection of the test's own, so that
+    a worker is caught mid-job when it reaches that table; released on leaving."""
+    from django.db import connections
+
+    blocker = connections.create_connection("default")
+    blocker.set_autocommit(False)
+    try:
+        with blocker.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {model._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        yield
+    finally:
+        blocker.rollback()
+        blocker.close()

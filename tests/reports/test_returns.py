@@ -14,7 +14,7 @@ from config.celery import app as celery_app
 from reports.ceop import ceop_return
 from reports.exports import exports_expire, jobs_waiting_resend
 from reports.models import ExportJob
-from tests.conftest import sign_in, wait_for
+from tests.conftest import sign_in, table_locked, wait_for
 from tests.factories import AgencyFactory, CaseFactory, PartnershipFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -250,25 +250,16 @@ def test_a_return_whose_worker_is_killed_is_marked_failed_and_never_served(
     nothing is offered for download."""
     import signal
 
-    from django.db import connections
-
     from cases.models import Network
     from reports.exports import jobs_stalled_fail
 
     partnership, agencies = partnership_world
     sign_in(client, member(Role.SAFEGUARDING_LEAD, agencies[0]))
-    blocker = connections.create_connection("default")
-    blocker.set_autocommit(False)
-    try:
-        with blocker.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Network._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+    with table_locked(Network):
         ask(client, partnership)
         assert wait_for(lambda: ExportJob.objects.get().status == "running", timeout=60)
         celery_worker_process.send_signal(signal.SIGKILL)
         celery_worker_process.wait(timeout=20)
-    finally:
-        blocker.rollback()
-        blocker.close()
 
     assert jobs_stalled_fail() == (0, 0)
     assert jobs_stalled_fail(now=timezone.now() + timedelta(hours=1)) == (1, 0)

@@ -323,18 +323,13 @@ def test_writing_progress_is_shown_while_the_import_is_still_inside_its_transact
     own, so the status page shows rows written before the import finishes. The test holds a
     lock on the locations table so that the worker is caught mid-write, after the other
     sheets."""
-    from django.db import connections
 
     from cases.models import Location
-    from tests.conftest import sign_in, wait_for
+    from tests.conftest import sign_in, table_locked, wait_for
 
     user, _ = importer
     sign_in(client, user)
-    blocker = connections.create_connection("default")
-    blocker.set_autocommit(False)
-    try:
-        with blocker.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Location._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+    with table_locked(Location):
         response = upload(client, workbook(good_tables(), tmp_path / "good.xlsx"))
 
         def page() -> str:
@@ -348,9 +343,6 @@ def test_writing_progress_is_shown_while_the_import_is_still_inside_its_transact
         assert 0 < written < total == 7
         assert "Writing the records" in status
         assert Person.objects.count() == 0  # nothing is visible until the whole file is in
-    finally:
-        blocker.rollback()
-        blocker.close()
 
     assert wait_for(lambda: TemplateImport.objects.get().status == "done", timeout=60)
     assert Person.objects.count() == 4
@@ -367,27 +359,19 @@ def test_an_import_whose_worker_is_killed_mid_write_imports_nothing_and_says_so(
     import signal
     from datetime import timedelta
 
-    from django.db import connections
     from django.utils import timezone
 
     from cases.models import Location
     from reports.exports import jobs_stalled_fail, jobs_waiting_resend
-    from tests.conftest import sign_in, wait_for
+    from tests.conftest import sign_in, table_locked, wait_for
 
     user, _ = importer
     sign_in(client, user)
-    blocker = connections.create_connection("default")
-    blocker.set_autocommit(False)
-    try:
-        with blocker.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Location._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+    with table_locked(Location):
         response = upload(client, workbook(good_tables(), tmp_path / "good.xlsx"))
         assert wait_for(lambda: TemplateImport.objects.get().rows_written > 0, timeout=60)
         celery_worker_process.send_signal(signal.SIGKILL)
         celery_worker_process.wait(timeout=20)
-    finally:
-        blocker.rollback()
-        blocker.close()
     record = TemplateImport.objects.get()
     assert record.status == "writing"
     assert Person.objects.count() == 0
