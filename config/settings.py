@@ -334,6 +334,9 @@ NETWORK_SUGGESTIONS_INLINE_LIMIT = int(os.environ.get("NETWORK_SUGGESTIONS_INLIN
 EXPORT_KEPT_FOR = timedelta(hours=int(os.environ.get("EXPORT_KEPT_HOURS", "72")))
 
 TEMPLATE_UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+# What the upload may unpack to: a workbook or zip of CSV files is compressed, and a small
+# file that unpacks to gigabytes (a "zip bomb") would tie up a worker for hours.
+TEMPLATE_UNPACKED_MAX_BYTES = 20 * TEMPLATE_UPLOAD_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: files above it go to a temp file
 
 GUARDIAN_RAISE_403 = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 
 from django import forms
@@ -121,11 +122,27 @@ class TemplateUploadForm(GovUKForm):
                 "The file must be a workbook (.xlsx) or a zip of CSV files (.zip)"
             )
         if upload.size > settings.TEMPLATE_UPLOAD_MAX_BYTES:
-            raise forms.ValidationError("The file must be 50 MB or smaller")
+            raise forms.ValidationError(
+                f"The file must be {settings.TEMPLATE_UPLOAD_MAX_BYTES // 2**20} MB or smaller"
+            )
         # Both formats are zip archives: anything else is refused before it is kept.
         if upload.read(4) != b"PK\x03\x04":
             raise forms.ValidationError(
                 "The file is not a workbook (.xlsx) or a zip of CSV files, whatever its name"
+            )
+        upload.seek(0)
+        # A member is never read past the size its entry declares, so the sum bounds the work.
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                unpacked = sum(member.file_size for member in archive.infolist())
+        except zipfile.BadZipFile:
+            raise forms.ValidationError(
+                "The file is not a workbook (.xlsx) or a zip of CSV files: it is damaged"
+            ) from None
+        if unpacked > settings.TEMPLATE_UNPACKED_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file unpacks to more than {settings.TEMPLATE_UNPACKED_MAX_BYTES // 2**20} "
+                "MB: split it into smaller files"
             )
         upload.seek(0)
         return upload

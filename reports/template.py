@@ -30,10 +30,13 @@ class Column:
     kind: str  # text, date, integer, code, codes, reference
     description: str
     codes: tuple[str, ...] = ()
+    # The longest text the column's field holds: a longer value is refused when checked,
+    # never cut short or left to fail the write.
+    max_length: int = 300
 
 
-def text(name, description, required=False):
-    return Column(name, required, "text", description)
+def text(name, description, required=False, max_length=300):
+    return Column(name, required, "text", description, max_length=max_length)
 
 
 def code(name, description, codes, required=False):
@@ -54,11 +57,16 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
     "children": (
         "Children and young people who are victims of, or at risk of, sexual exploitation.",
         (
-            text("child_ref", "The agency's own reference, unique per agency", required=True),
+            text(
+                "child_ref",
+                "The agency's own reference, unique per agency",
+                required=True,
+                max_length=60,
+            ),
             AGENCY,
-            text("first_name", "Given name"),
-            text("last_name", "Family name"),
-            text("known_as", "Nickname or other name used"),
+            text("first_name", "Given name", max_length=100),
+            text("last_name", "Family name", max_length=100),
+            text("known_as", "Nickname or other name used", max_length=100),
             day("date_of_birth", "Date of birth, YYYY-MM-DD"),
             whole(
                 "age_at_first_contact",
@@ -103,12 +111,17 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
     "suspects": (
         "Suspected offenders linked to the exploitation of children.",
         (
-            text("suspect_ref", "The agency's own reference, unique per agency", required=True),
+            text(
+                "suspect_ref",
+                "The agency's own reference, unique per agency",
+                required=True,
+                max_length=60,
+            ),
             AGENCY,
-            text("first_name", "Given name"),
-            text("last_name", "Family name"),
-            text("initials", "Like J.S."),
-            text("alias", "Street name or other name used"),
+            text("first_name", "Given name", max_length=100),
+            text("last_name", "Family name", max_length=100),
+            text("initials", "Like J.S.", max_length=20),
+            text("alias", "Street name or other name used", max_length=100),
             code("sex", "Empty means unknown", SEX),
             day("date_of_birth", "Date of birth, YYYY-MM-DD"),
             whole(
@@ -117,7 +130,11 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
             day("first_known_date", "Date first known to an agency as a suspect"),
             code("ethnicity", "Self-defined ethnicity code; empty means unknown", ETHNICITY),
             text("nationality", "ISO 3166-1 alpha-2 code, or unknown"),
-            text("network_ref", "A network_ref in the networks sheet of the same agency"),
+            text(
+                "network_ref",
+                "A network_ref in the networks sheet of the same agency",
+                max_length=60,
+            ),
             code("network_role", "", ("core", "peripheral", "unknown")),
         ),
     ),
@@ -146,21 +163,31 @@ TABLES: dict[str, tuple[str, tuple[Column, ...]]] = {
     "networks": (
         "Networks of suspects.",
         (
-            text("network_ref", "The agency's own reference, unique per agency", required=True),
+            text(
+                "network_ref",
+                "The agency's own reference, unique per agency",
+                required=True,
+                max_length=60,
+            ),
             AGENCY,
-            text("name", "Name of the network"),
+            text("name", "Name of the network", max_length=200),
         ),
     ),
     "locations": (
         "Places linked to exploitation (optional).",
         (
-            text("location_ref", "The agency's own reference, unique per agency", required=True),
+            text(
+                "location_ref",
+                "The agency's own reference, unique per agency",
+                required=True,
+                max_length=60,
+            ),
             AGENCY,
             code("type", "", LOCATION_TYPES, required=True),
             text("description", ""),
             text("postcode_district", "Outward code, like LS6"),
-            text("child_ref", "A child seen at or taken to the place"),
-            text("suspect_ref", "A suspect associated with the place"),
+            text("child_ref", "A child seen at or taken to the place", max_length=60),
+            text("suspect_ref", "A suspect associated with the place", max_length=60),
             code("role", "", ("first_met", "exploitation", "pick_up", "other")),
         ),
     ),

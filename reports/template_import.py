@@ -557,16 +557,16 @@ def template_import_run(*, import_id: int) -> TemplateImport | None:
     agencies = import_agencies(by)
     with record.file.open("rb") as stored:
         content = stored.read()
-    try:
-        file = TemplateFile(content, record.filename)
-    except TemplateFileError as error:
-        return _refuse(record, Check(errors=[RowError("", 0, "", record.filename, str(error))],
-                                     error_count=1))  # fmt: skip
 
     def progress(rows: int) -> None:
         TemplateImport.objects.filter(pk=record.pk).update(rows=rows, progress=min(49, rows // 500))
 
-    check = template_check(file, agencies=agencies, progress=progress)
+    try:
+        file = TemplateFile(content, record.filename)
+        check = template_check(file, agencies=agencies, progress=progress)
+    except TemplateFileError as error:
+        return _refuse(record, Check(errors=[RowError("", 0, "", record.filename, str(error))],
+                                     error_count=1))  # fmt: skip
     if check.error_count:
         return _refuse(record, check)
     TemplateImport.objects.filter(pk=record.pk).update(

@@ -96,8 +96,16 @@ class TemplateFile:
         if self.kind == "zip":
             with zipfile.ZipFile(io.BytesIO(self.content)) as archive, archive.open(name) as raw:
                 text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-                for number, row in enumerate(csv.reader(text), start=1):
-                    yield number, [cell.strip() for cell in row]
+                number = 0
+                try:
+                    for number, row in enumerate(csv.reader(text), start=1):
+                        yield number, [cell.strip() for cell in row]
+                except (csv.Error, UnicodeDecodeError) as error:
+                    # A cell over the reader's limit (128 KB) or bytes that are not UTF-8.
+                    raise TemplateFileError(
+                        f"The {table} file cannot be read after row {number}: save it as "
+                        "CSV (UTF-8) with no cell longer than 300 characters"
+                    ) from error
         else:
             from openpyxl import load_workbook
 
@@ -150,8 +158,8 @@ def check_value(column: Column, text: str, *, indicator_codes: set[str]):
         if value not in NATIONALITY_CODES:
             raise ValueError("an ISO 3166-1 alpha-2 country code, like GB, or unknown")
         return value
-    if len(text) > 300:
-        raise ValueError("text of at most 300 characters")
+    if len(text) > column.max_length:
+        raise ValueError(f"text of at most {column.max_length} characters")
     return text
 
 

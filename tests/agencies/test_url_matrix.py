@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from agencies.access import record_share
 from agencies.models import Agency, Role
 from agencies.roles import Capability, role_can
-from cases.models import Association, MissingEpisode, Network, NetworkMember
+from cases.models import Association
 from cases.services import case_share
 from core.models import Task
-from indicators.models import IndicatorSet, RiskAssessment
+from indicators.models import IndicatorSet
 from referrals.models import Referral
 from referrals.views import access_request_token
 from reports.models import ExportJob, ReturnSchedule, TemplateImport
@@ -29,12 +28,12 @@ from tests.conftest import sign_in
 from tests.factories import (
     AgencyFactory,
     CaseFactory,
-    ConcernFactory,
     MembershipFactory,
     PartnershipFactory,
     PersonFactory,
     UserFactory,
 )
+from tests.worlds import record_world
 
 pytestmark = pytest.mark.django_db
 C = Capability
@@ -420,40 +419,10 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation,
     """Each URL is tried with the method it is declared with and with the other one, so that
     a page that also answers POST (or a form that also answers GET) cannot skip the rule."""
     rule = URL_RULES[name]
-    partnership = PartnershipFactory()
-    owner, shared, other, candidate = (AgencyFactory(partnerships=[partnership]) for _ in range(4))
-    case = CaseFactory(owner_agency=owner)
-    concern = ConcernFactory(case=case)
-    current = IndicatorSet.objects.get(is_current=True)
-    draft, lowered = (
-        RiskAssessment.objects.create(
-            case=case, indicator_set=current, assessed_on=date.today(), status=status
-        )
-        for status in ("draft", "awaiting_sign_off")
-    )
-    case_share(case=case, agency=shared, reason="Referral accepted", by=UserFactory())
-    network = Network.objects.create(owner_agency=owner, name="Mill Street")
-    member = NetworkMember.objects.create(network=network, person=case.child, role="victim")
-    suspect = PersonFactory(owner_agency=owner, kind="suspect")
-    Association.objects.create(owner_agency=owner, from_person=case.child, to_person=suspect)
-    episode = MissingEpisode.objects.create(case=case, started_at=timezone.now())
-    record_share(record=suspect, agency=shared, reason="Joint operation", by=UserFactory())
-    record_share(record=network, agency=shared, reason="Joint operation", by=UserFactory())
-    viewer_agency = {"owner": owner, "shared": shared, "other": other}[relation]
+    world = record_world()
+    viewer_agency = {"owner": world.owner, "shared": world.shared, "other": world.other}[relation]
     sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
-    ids = {
-        "network": network.public_id,
-        "member": member.public_id,
-        "case": case.public_id,
-        "child": case.child.public_id,
-        "suspect": suspect.public_id,
-        "episode": episode.public_id,
-        "concern": concern.public_id,
-        "shared": shared.public_id,
-        "candidate": candidate.public_id,
-        "assessment": draft.public_id,
-        "lowered": lowered.public_id,
-    }
+    ids = world.ids
     declared = method == "declared"
     data = {key: value.format(**ids) for key, value in rule.data.items()} if declared else {}
     verb = rule.method if declared else {"get": "post", "post": "get"}[rule.method]

@@ -100,7 +100,7 @@ CELL = st.one_of(
     st.just(""),
     st.sampled_from(["yes", "No", " female ", "W1", "xx", "2010-02-30", "01/02/2010", "=1+1",
                      "@SUM(A1)", "-3", "17", "18", "GB", "unknown", "NS", "S01;M99", "<b>x</b>",
-                     "2009-12-31", "S01;m03"]),
+                     "2009-12-31", "S01;m03", "J" * 101, "x" * 301]),
     # Characters a workbook can hold (XML 1.0 has no form feed or vertical tab).
     st.text(alphabet=string.printable.replace("\x0b", "").replace("\x0c", ""), max_size=40),
 )  # fmt: skip

@@ -3,6 +3,7 @@ reported, nothing half-written, idempotent by reference, history naming the impo
 
 import csv
 import io
+import os
 import re
 import zipfile
 from datetime import date
@@ -303,6 +304,76 @@ def test_an_upload_of_the_wrong_type_is_refused_before_it_is_kept(
     path = tmp_path / "upload"
     path.write_bytes(content)
     response = upload(client, path, name=name)
+    assert message in response.content.decode()
+    assert not TemplateImport.objects.exists()
+
+
+def test_text_longer_than_its_field_is_refused_when_checked_not_when_written(
+    importer, tmp_path, capsys
+):
+    """A name longer than the record holds is an error of its row and column; nothing is
+    written, rather than the write failing part-way."""
+    user, _ = importer
+    tables = good_tables()
+    tables["children"][0]["first_name"] = "J" * 101
+    tables["suspects"][0]["initials"] = "J.S." * 6
+
+    with pytest.raises(CommandError, match="Nothing imported: 2 errors"):
+        run(workbook(tables, tmp_path / "long.xlsx"), user)
+
+    err = capsys.readouterr().err
+    assert "children row 2, first_name: 'JJJ" in err
+    assert "expected text of at most 100 characters" in err
+    assert "suspects row 2, initials: 'J.S.J.S." in err
+    assert "expected text of at most 20 characters" in err
+    assert not Person.objects.exists()
+
+
+def test_a_csv_cell_too_large_to_read_refuses_the_file_with_a_message(importer, tmp_path, capsys):
+    user, _ = importer
+    path = tmp_path / "template.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        names = [c.name for c in TABLES["children"][1]]
+        row = {"child_ref": "C1", "agency_code": "POL-WY", "first_contact_date": "2010-01-01",
+               "notes": "x" * 200_000}  # fmt: skip
+        text = io.StringIO()
+        csv.writer(text).writerows([names, [row.get(n, "") for n in names]])
+        archive.writestr("children.csv", text.getvalue())
+
+    with pytest.raises(CommandError, match="Nothing imported"):
+        run(path, user)
+
+    assert "The children file cannot be read after row 1" in capsys.readouterr().err
+    assert TemplateImport.objects.get().status == "refused"
+    assert not Person.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ({"TEMPLATE_UPLOAD_MAX_BYTES": 2**20}, "The file must be 1 MB or smaller"),
+        ({"TEMPLATE_UNPACKED_MAX_BYTES": 2**20}, "The file unpacks to more than 1 MB"),
+    ],
+)
+def test_an_upload_too_large_or_unpacking_too_large_is_refused_before_it_is_kept(
+    client, importer, tmp_path, settings, limits, message
+):
+    """A file over the upload limit, or a small one that unpacks to more than the unpacked
+    limit (a zip bomb), is refused at the form and never stored or queued."""
+    from tests.conftest import sign_in
+
+    for name, value in limits.items():
+        setattr(settings, name, value)
+    sign_in(client, importer[0])
+    path = tmp_path / "children.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("children.csv", "child_ref\n" + "0" * (3 * 2**20))  # about 3 KB packed
+        # Random bytes do not compress: with them the file itself is over 1 MB.
+        archive.writestr("padding.bin", os.urandom(2**21) if "UPLOAD" in str(limits) else b"")
+
+    response = upload(client, path)
+
+    assert response.status_code == 200
     assert message in response.content.decode()
     assert not TemplateImport.objects.exists()
 
