@@ -580,7 +580,9 @@ def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) 
             "unknown",
         ):
             setattr(survivor, name, getattr(duplicate, name))
-    for row in Case.objects.filter(child=duplicate):
+    # Locked and read as saved now, so that an edit of the case saved meanwhile is kept and
+    # the form it came from sees the new version.
+    for row in Case.objects.select_for_update().filter(child=duplicate).order_by("pk"):
         row.child = survivor
         _stamp(row, by, f"Merged from {duplicate.public_id}")
         row.save()

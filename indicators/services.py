@@ -282,7 +282,9 @@ def _assessment_apply(*, assessment: RiskAssessment, by) -> None:
 @transaction.atomic
 def assessment_sign_off(*, assessment: RiskAssessment, approve: bool, reason: str, by) -> None:
     """A supervisor agrees to a lowered category (the assessment completes), or sends it back
-    to the assessor as a draft, with the reason in its history."""
+    to the assessor as a draft, with the reason in its history. The row is locked and read
+    again first, so that two supervisors deciding at once decide once, on what is saved."""
+    record_lock_for_edit(record=assessment, expected_version=None)
     if assessment.status != RiskAssessment.Status.AWAITING_SIGN_OFF:
         raise ValueError("This assessment is not waiting for a sign-off")
     if by.pk in (assessment.created_by_id, assessment.modified_by_id):

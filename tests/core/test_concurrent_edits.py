@@ -206,6 +206,38 @@ def test_two_accepts_of_a_referral_at_the_same_moment_accept_it_once(live_server
     assert sum("already been accepted" in page for page in pages) == 1
 
 
+def test_two_supervisors_deciding_one_sign_off_at_once_decide_it_once(
+    live_server, transactional_db
+):
+    """One approves and one sends back at the same moment: the first decision stands, with
+    one history row, and the second supervisor is told it was no longer waiting."""
+    agency = AgencyFactory()
+    case = CaseFactory(owner_agency=agency)
+    assessment = RiskAssessment.objects.create(
+        case=case, indicator_set=IndicatorSet.objects.get(is_current=True),
+        assessed_on=date.today(), status="awaiting_sign_off",
+    )  # fmt: skip
+    supervisors = [LiveSession(live_server, member(Role.SUPERVISOR, agency)) for _ in range(2)]
+    path = f"/assessments/{assessment.public_id}/sign-off/"
+    forms = [s.form(f"/assessments/{assessment.public_id}/") for s in supervisors]
+    decisions = [{"decision": "approve", "reason": "Agreed"}, {"decision": "return",
+                 "reason": "Needs the school's view"}]  # fmt: skip
+
+    results = run_together_behind_a_row_lock(
+        RiskAssessment._meta.db_table,
+        assessment.pk,
+        [lambda i=i: supervisors[i].request("POST", path, forms[i] | decisions[i])
+         for i in range(2)],
+    )  # fmt: skip
+
+    assessment.refresh_from_db()
+    assert assessment.status in ("completed", "draft")
+    assert assessment.history.exclude(status="awaiting_sign_off").count() == 1
+    assert [status for status, _, _ in results] == [302, 302]
+    pages = [supervisors[i].request("GET", loc)[1] for i, (_, _, loc) in enumerate(results)]
+    assert sum("not waiting for a sign-off" in page for page in pages) == 1
+
+
 def test_the_same_merge_sent_twice_at_once_merges_once(live_server, transactional_db):
     agency = AgencyFactory()
     worker = member(Role.FRONTLINE, agency)
