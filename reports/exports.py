@@ -70,11 +70,13 @@ STALLED_IMPORT = (
 
 
 def jobs_stalled_fail(*, now: datetime | None = None) -> tuple[int, int]:
-    """Mark failed every export and import whose worker stopped in the middle. An export's
+    """Mark failed every export and import whose worker stopped in the middle (an export
+    past its time limit, an import no process holds any more). An export's
     file is written only when it is complete, and an import writes in one transaction that
     PostgreSQL rolled back when the worker's connection dropped, so nothing half-made is kept
     or shown; the person sees why and can ask again. Returns the counts."""
     from reports.models import TemplateImport
+    from reports.template_import import import_run_alive
 
     now = now or timezone.now()
     exports = ExportJob.objects.filter(
@@ -82,12 +84,12 @@ def jobs_stalled_fail(*, now: datetime | None = None) -> tuple[int, int]:
         started_at__lt=now - timedelta(seconds=EXPORT_TIME_LIMIT) - STALLED_MARGIN,
     ).update(status=S.FAILED, error=STALLED_EXPORT, progress_note="", finished_at=now)
     running = [TemplateImport.Status.CHECKING, TemplateImport.Status.WRITING]
-    stalled = TemplateImport.objects.filter(
-        status__in=running,
-        started_at__lt=now - timedelta(seconds=IMPORT_TIME_LIMIT) - STALLED_MARGIN,
-    )
     imports = 0
-    for record in stalled:
+    for record in TemplateImport.objects.filter(status__in=running):
+        # An import is judged by whether its process still holds it, not by its age: a
+        # large import from the command line may rightly run for hours.
+        if import_run_alive(import_id=record.pk):
+            continue
         # Only if it is still the same stalled run (a conditional update, no stale save).
         marked = TemplateImport.objects.filter(
             pk=record.pk, status__in=running, started_at=record.started_at

@@ -5,12 +5,13 @@ naming the import on every record it writes (spec/data-template.md, "Import beha
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -545,14 +546,41 @@ def template_import_start(*, content: bytes, filename: str, by: User) -> Templat
     return record
 
 
+# The first key of the advisory lock a running import holds on its database session.
+IMPORT_RUN_LOCK = 7301
+
+
+def import_run_alive(*, import_id: int) -> bool:
+    """Whether a process is still running the import: its session holds the import's lock
+    until it finishes, and PostgreSQL releases it when the process or its connection dies,
+    however long the import has been running (a worker's or a management command's)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_RUN_LOCK, import_id])
+        (taken,) = cursor.fetchone()
+        if taken:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_RUN_LOCK, import_id])
+    return not taken
+
+
 def template_import_run(*, import_id: int) -> TemplateImport | None:
     """Check the whole file, then write it all or nothing. Only a queued import is taken."""
     with transaction.atomic():
         record = TemplateImport.objects.select_for_update().filter(pk=import_id).first()
         if record is None or record.status != TemplateImport.Status.QUEUED:
             return record
+        # Taken before the running status is committed, so a running import always has it.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [IMPORT_RUN_LOCK, import_id])
         record.status, record.started_at = TemplateImport.Status.CHECKING, timezone.now()
         record.save(update_fields=["status", "started_at"])
+    try:
+        return _template_import_checked_and_written(record)
+    finally:
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_RUN_LOCK, import_id])
+
+
+def _template_import_checked_and_written(record: TemplateImport) -> TemplateImport:
     by = record.requested_by
     agencies = import_agencies(by)
     with record.file.open("rb") as stored:
