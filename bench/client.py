@@ -15,6 +15,8 @@ from django_otp.oath import TOTP
 
 from bench.synthetic import SYNTHETIC_PASSWORD, SYNTHETIC_TOTP_KEY
 
+TOTP_STEP = 30  # seconds, RFC 6238's and django-otp's default
+
 
 @dataclass
 class Sample:
@@ -28,17 +30,26 @@ class Sample:
 
 
 class FormFields(HTMLParser):
-    """The fields of the page's first POST form that has a CSRF token, with their values."""
+    """The fields of the page's first POST form that has a CSRF token and posts to the page
+    itself, with their values. Every page's header holds the sign-out form, which posts
+    elsewhere and comes first: taking it would post a CSRF token alone, and the page's own form
+    would refuse it."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str = "") -> None:
         super().__init__()
+        self.path = path
         self.fields: dict[str, str] = {}
         self.in_form = self.done = False
         self.textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "form" and (attributes.get("method") or "").lower() == "post" and not self.done:
+        if (
+            tag == "form"
+            and (attributes.get("method") or "").lower() == "post"
+            and (attributes.get("action") or "") in ("", self.path)
+            and not self.done
+        ):
             self.in_form, self.fields = True, {}
         elif self.in_form and tag == "input" and attributes.get("name"):
             kind = attributes.get("type", "text")
@@ -66,6 +77,9 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.forms: dict[str, dict[str, str]] = {}
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        # A failed request is sent again once on a new connection; the soak turns this off so
+        # that a dropped connection counts as an error instead of being hidden.
+        self.retry = True
 
     def request(self, page: str, method: str, path: str, data: dict | None = None) -> tuple:
         origin = f"https://127.0.0.1:{self.port}"
@@ -86,6 +100,8 @@ class Client:
         except (http.client.HTTPException, OSError):
             self.connection.close()
             self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+            if not self.retry:
+                raise
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()
         content = response.read().decode("utf-8", "replace")
@@ -109,7 +125,7 @@ class Client:
 
     def form(self, path: str) -> dict[str, str]:
         _, content, _ = self.request("form", "GET", path)
-        parser = FormFields()
+        parser = FormFields(path)
         parser.feed(content)
         return parser.fields
 
@@ -123,11 +139,18 @@ class Client:
         if password.status != 302:
             raise RuntimeError(f"Sign-in refused for {email} ({password.status})")
         verify_path = location or "/two-factor/verify/"
-        fields = self.form(verify_path)
-        token = TOTP(bytes.fromhex(SYNTHETIC_TOTP_KEY)).token()
-        verify, _, _ = self.request(
-            "sign-in", "POST", verify_path, fields | {"code": f"{token:06d}"}
-        )
-        if verify.status != 302:
-            raise RuntimeError(f"Second factor refused for {email} ({verify.status})")
-        return [password, verify]
+        samples = [password]
+        for attempt in range(2):
+            if attempt:
+                # A code is accepted once: the user signed in during this 30-second step
+                # already (an earlier run), so the next step's code is needed.
+                time.sleep(TOTP_STEP + 1 - time.time() % TOTP_STEP)
+            fields = self.form(verify_path)
+            token = TOTP(bytes.fromhex(SYNTHETIC_TOTP_KEY), step=TOTP_STEP).token()
+            verify, _, _ = self.request(
+                "sign-in", "POST", verify_path, fields | {"code": f"{token:06d}"}
+            )
+            samples.append(verify)
+            if verify.status == 302:
+                return samples
+        raise RuntimeError(f"Second factor refused for {email} ({verify.status})")

@@ -122,6 +122,10 @@ USER_ROLES = [
     Role.SAFEGUARDING_LEAD,
     Role.FRONTLINE,
 ]
+# One of each per partnership, a member of the partnership's first agency (syn-a0001 is in
+# syn-p001, and so on): the LSCB chair's dashboards cover every agency of the partnership from
+# that one membership, and a partnership has one chair, not one per agency.
+PARTNERSHIP_ROLES = [Role.LSCB_CHAIR]
 
 
 def synthetic_email(agency_n: int, role: str, k: int = 1) -> str:
@@ -293,6 +297,14 @@ class Generator:
             " AS k, ROW_NUMBER() OVER (ORDER BY a.n, r.ord) AS n FROM syn_agency a"
             " CROSS JOIN unnest(%(roles)s::text[]) WITH ORDINALITY AS r (role, ord)",
             params,
+        )
+        self.sql(
+            "INSERT INTO syn_user SELECT a.n, a.id, a.group_id, r.role, 1,"
+            " (SELECT coalesce(max(n), 0) FROM syn_user)"
+            " + ROW_NUMBER() OVER (ORDER BY a.n, r.ord) FROM syn_agency a"
+            " CROSS JOIN unnest(%(roles)s::text[]) WITH ORDINALITY AS r (role, ord)"
+            " WHERE a.n <= %(partnerships)s",
+            {"roles": PARTNERSHIP_ROLES, "partnerships": self.scale.partnerships},
         )
         made = self.insert(User, {
             "password": "%(password)s",

@@ -98,6 +98,27 @@ def test_a_synthetic_user_signs_in_with_both_factors_and_sees_their_agency_s_cas
     assert re.search(r"[1-9]\d* (person|people) found", found)
 
 
+def test_each_partnership_has_one_lscb_chair_who_sees_its_dashboard_and_no_record(client):
+    """One LSCB chair per partnership, a member of its first agency: the chair signs in with
+    both factors, sees the partnership's dashboard, and opens no case."""
+    from agencies.models import Membership, Role
+
+    synthetic_generate(scale=TINY, seed=4, progress=lambda line: None)
+    chairs = Membership.objects.filter(role=Role.LSCB_CHAIR).select_related("user", "agency")
+    assert sorted((m.user.email, m.agency.code) for m in chairs) == [
+        ("syn-a0001-lscb_chair-1@synthetic.invalid", "syn-a0001"),
+        ("syn-a0002-lscb_chair-1@synthetic.invalid", "syn-a0002"),
+    ]
+    assert Agency.objects.get(code="syn-a0002").partnerships.get().code == "syn-p002"
+
+    client.post("/sign-in/", {"email": chairs[0].user.email, "password": SYNTHETIC_PASSWORD})
+    token = TOTP(bytes.fromhex(SYNTHETIC_TOTP_KEY)).token()
+    assert client.post("/two-factor/verify/", {"code": f"{token:06d}"}).status_code == 302
+
+    assert client.get("/dashboard/").status_code == 200
+    assert client.get("/cases/").status_code in (403, 404)
+
+
 def test_the_graph_built_around_a_network_is_the_whole_graph_s_neighbourhood_of_it():
     """The network page builds only the part of the link graph around its members; on a
     generated data set (shares, restricted people, places, concerns) it equals the whole graph
