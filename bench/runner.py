@@ -463,6 +463,8 @@ def journey_steps(*, journey: str, records: Records, n: int, subjects: Subjects)
     """The pages of a journey's n-th pass (records taken in turn, so passes differ)."""
     today = date.today()
     case = _nth(records.cases, n)
+    search = Step("person search", "/people/search/", {"name": _nth(records.surnames, n)},
+                  form=True)  # fmt: skip
     steps = [Step("home", "/")]
     if journey == "front-line":
         steps += [Step("case list", "/cases/")]
@@ -473,8 +475,7 @@ def journey_steps(*, journey: str, records: Records, n: int, subjects: Subjects)
                 Step("child's record", f"/people/{case[1]}/"),
             ]
         steps += [
-            Step("person search", "/people/search/", {"name": _nth(records.surnames, n)},
-                 form=True),
+            search,
             Step("referral inbox", "/referrals/"),
             Step("task list", "/tasks/"),
         ]  # fmt: skip
@@ -494,8 +495,7 @@ def journey_steps(*, journey: str, records: Records, n: int, subjects: Subjects)
                 Step("suspect's links", f"/people/{suspect}/graph/"),
             ]
         steps += [
-            Step("person search", "/people/search/", {"name": _nth(records.surnames, n)},
-                 form=True),
+            search,
             Step("problem profile", "/dashboard/problem-profile/"),
             Step("partnership dashboard", "/dashboard/"),
         ]  # fmt: skip

@@ -32,17 +32,21 @@ def test_the_server_timing_header_gives_durations_and_query_counts_only(client, 
     assert int(re.search(r"queries;desc=(\d+)", header).group(1)) > 0
 
 
-def test_the_benchmark_measures_every_page_with_no_errors(transactional_db, capsys):
+@pytest.fixture
+def small_synthetic(transactional_db):
+    """A small synthetic partnership whose users sign in as the server would check them."""
     synthetic_generate(
         scale=Scale(partnerships=1, agencies=3, children=150, suspects=60, concerns=600,
                     missing_episodes=50, referrals=60, associations=100, locations=20,
                     assessments=10, shared_cases=10),
         seed=5, progress=lambda line: None,
     )  # fmt: skip
-
     # The suite hashes with MD5 for speed; the server runs with the production hasher.
     production_hash = PBKDF2PasswordHasher().encode(SYNTHETIC_PASSWORD, "synthetic")
     User.objects.filter(email__endswith="@synthetic.invalid").update(password=production_hash)
+
+
+def test_the_benchmark_measures_every_page_with_no_errors(small_synthetic, capsys):
 
     call_command("bench", clients=2, rounds=1, workers=2, import_rows=0)
 
@@ -64,20 +68,12 @@ def test_the_benchmark_measures_every_page_with_no_errors(transactional_db, caps
 
 
 def test_the_soak_runs_every_journey_with_no_errors_and_prints_memory_per_process(
-    transactional_db, capsys
+    small_synthetic, capsys
 ):
     """Clients of the four journeys (front-line, analyst, safeguarding lead, LSCB chair) load
     the server for a few seconds: every answer is the one expected (a logged concern is
     saved), and the resident memory of the master and each worker is printed after warm-up
     and at the end, with the growth and a PASS/FAIL line per criterion."""
-    synthetic_generate(
-        scale=Scale(partnerships=1, agencies=3, children=150, suspects=60, concerns=600,
-                    missing_episodes=50, referrals=60, associations=100, locations=20,
-                    assessments=10, shared_cases=10),
-        seed=5, progress=lambda line: None,
-    )  # fmt: skip
-    production_hash = PBKDF2PasswordHasher().encode(SYNTHETIC_PASSWORD, "synthetic")
-    User.objects.filter(email__endswith="@synthetic.invalid").update(password=production_hash)
     concerns = Concern.objects.count()
 
     call_command("soak", seconds=12, clients=4, warmup=3, every=4, workers=2)
