@@ -73,7 +73,7 @@ def test_a_concern_about_a_new_child_records_everything_and_shows_what_to_do(cli
         ({"child-ethnicity": "X7"}, "Select an ethnicity from the list"),
         ({"child-nationality": "XX"}, "Select a nationality from the list"),
         (
-            {"concern-occurred_on": (TODAY + timedelta(days=1)).isoformat()},
+            {"concern-occurred_on": (TODAY + timedelta(days=3)).isoformat()},
             "The date it happened must be today or in the past",
         ),
         ({"concern-narrative": ""}, "Enter what was seen or said"),
