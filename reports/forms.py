@@ -135,7 +135,7 @@ class TemplateUploadForm(GovUKForm):
         try:
             with zipfile.ZipFile(upload) as archive:
                 unpacked = sum(member.file_size for member in archive.infolist())
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, ValueError, OSError):  # a damaged directory or member name
             raise forms.ValidationError(
                 "The file is not a workbook (.xlsx) or a zip of CSV files: it is damaged"
             ) from None

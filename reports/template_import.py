@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, connection, transaction
+from django.db import Error, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -564,20 +564,24 @@ def import_run_alive(*, import_id: int) -> bool:
 
 def template_import_run(*, import_id: int) -> TemplateImport | None:
     """Check the whole file, then write it all or nothing. Only a queued import is taken."""
-    with transaction.atomic():
-        record = TemplateImport.objects.select_for_update().filter(pk=import_id).first()
-        if record is None or record.status != TemplateImport.Status.QUEUED:
-            return record
-        # Taken before the running status is committed, so a running import always has it.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [IMPORT_RUN_LOCK, import_id])
-        record.status, record.started_at = TemplateImport.Status.CHECKING, timezone.now()
-        record.save(update_fields=["status", "started_at"])
+    locked = False
     try:
+        with transaction.atomic():
+            record = TemplateImport.objects.select_for_update().filter(pk=import_id).first()
+            if record is None or record.status != TemplateImport.Status.QUEUED:
+                return record
+            # Taken before the running status is committed, so a running import always has it;
+            # released below however the run ends, even if this commit fails.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [IMPORT_RUN_LOCK, import_id])
+            locked = True
+            record.status, record.started_at = TemplateImport.Status.CHECKING, timezone.now()
+            record.save(update_fields=["status", "started_at"])
         return _template_import_checked_and_written(record)
     finally:
-        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_RUN_LOCK, import_id])
+        if locked:
+            with contextlib.suppress(Error), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_RUN_LOCK, import_id])
 
 
 def _template_import_checked_and_written(record: TemplateImport) -> TemplateImport:

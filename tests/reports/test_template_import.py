@@ -288,11 +288,20 @@ def test_a_refused_upload_lists_every_error_on_its_page(
     assert not Person.objects.exists()
 
 
+def zip_with_a_broken_member_name() -> bytes:
+    """A zip whose member name is marked UTF-8 but is not (the bytes of "é" replaced)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("\u00e9.csv", "child_ref\n")
+    return out.getvalue().replace("\u00e9".encode(), b"\xff\xfe")
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         ("children.exe", b"PK\x03\x04rest", "must be a workbook (.xlsx) or a zip"),
         ("children.xlsx", b"MZ\x90\x00 a program", "not a workbook (.xlsx) or a zip of CSV"),
+        ("children.zip", zip_with_a_broken_member_name(), "zip of CSV files: it is damaged"),
     ],
 )
 def test_an_upload_of_the_wrong_type_is_refused_before_it_is_kept(
