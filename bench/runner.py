@@ -147,18 +147,8 @@ class Server:
 
     def peak_rss_mb(self) -> float:
         """The largest peak resident memory of the gunicorn processes (VmHWM)."""
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if children.exists():
-            pids += [int(pid) for pid in children.read_text().split()]
-        peaks = []
-        for pid in pids:
-            status = Path(f"/proc/{pid}/status")
-            if status.exists():
-                for line in status.read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peaks.append(int(line.split()[1]) / 1024)
-        return max(peaks, default=0.0)
+        peaks = (process_memory_mb(pid=pid, field="VmHWM") for pid in self.pids())
+        return max((peak for peak in peaks if peak is not None), default=0.0)
 
     def pids(self) -> list[int]:
         """The master's pid, then its workers' in order."""
@@ -171,7 +161,7 @@ class Server:
         that memory given back shows as given back)."""
         sizes = {}
         for pid in self.pids():
-            rss = process_rss_mb(pid=pid)
+            rss = process_memory_mb(pid=pid, field="VmRSS")
             if rss is not None:
                 sizes[pid] = rss
         return sizes
@@ -190,14 +180,15 @@ class Server:
         self.log.close()
 
 
-def process_rss_mb(*, pid: int) -> float | None:
-    """VmRSS of a process in MB; None when it has gone."""
+def process_memory_mb(*, pid: int, field: str) -> float | None:
+    """A memory figure of a process in MB from /proc (VmRSS now, VmHWM its peak); None when
+    the process has gone."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
     for line in status.splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return None
 
