@@ -52,6 +52,39 @@ def access_log_record(
     return entry
 
 
+def access_log_records(
+    *,
+    user: User | AnonymousUser | None,
+    agency_id: int | None,
+    action: str,
+    records: list[models.Model],
+    detail: dict | None = None,
+) -> list[AccessLogEntry]:
+    """One entry per record, written together under one hold of the chain (a page that shows
+    many records logs each without a round of statements per record)."""
+    if not records:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    previous = AccessLogEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+    previous = previous or GENESIS_HASH
+    entries = []
+    for record in records:
+        entry = AccessLogEntry(
+            user=user if user is not None and user.is_authenticated else None,
+            agency_id=agency_id,
+            action=action,
+            record_type=record._meta.model_name,
+            record_id=getattr(record, "public_id", None),
+            record_agency_id=getattr(record, "owner_agency_id", None),
+            detail=detail or {},
+            previous_hash=previous,
+        )
+        entry.hash = previous = entry.compute_hash()
+        entries.append(entry)
+    return AccessLogEntry.objects.bulk_create(entries)
+
+
 @dataclass(frozen=True)
 class Anchor:
     """The head of the chain at one moment, kept where the database role cannot write, so

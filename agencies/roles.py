@@ -16,6 +16,10 @@ class Capability(models.TextChoices):
     SHARE_RECORDS = "share_records", "Share a record with another agency, and withdraw a share"
     ANSWER_REFERRALS = "answer_referrals", "Acknowledge, accept or decline referrals"
     ANALYSE = "analyse", "Work on suspects, associations, networks and the problem profile"
+    CHAIR_MEETINGS = (
+        "chair_meetings",
+        "Arrange and chair multi-agency exploitation meetings; record what they agree",
+    )
     VIEW_DASHBOARDS = "view_dashboards", "See the dashboards of the agency (aggregates only)"
     VIEW_PARTNERSHIP_DASHBOARDS = (
         "view_partnership_dashboards",
@@ -34,7 +38,7 @@ C = Capability
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.FRONTLINE: frozenset({C.VIEW_RECORDS, C.EDIT_RECORDS}),
-    Role.SUPERVISOR: frozenset({C.VIEW_RECORDS, C.EDIT_RECORDS, C.SIGN_OFF}),
+    Role.SUPERVISOR: frozenset({C.VIEW_RECORDS, C.EDIT_RECORDS, C.SIGN_OFF, C.CHAIR_MEETINGS}),
     Role.CSE_LEAD: frozenset(
         {
             C.VIEW_RECORDS,
@@ -42,6 +46,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.SIGN_OFF,
             C.SHARE_RECORDS,
             C.ANSWER_REFERRALS,
+            C.CHAIR_MEETINGS,
             C.VIEW_DASHBOARDS,
             C.EXPORT_RETURNS,
             C.VIEW_ACCESS_LOG,

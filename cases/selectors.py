@@ -29,6 +29,7 @@ from cases.models import (
     age_on,
 )
 from indicators.models import RiskAssessment
+from meetings.models import AgendaItem
 from referrals.models import Referral
 
 
@@ -198,6 +199,7 @@ CHRONOLOGY_KINDS = {
     "referral": "Referrals",
     "missing": "Missing episodes",
     "note": "Notes",
+    "meeting": "Multi-agency meetings",
     "status": "Case status",
 }
 
@@ -295,6 +297,28 @@ def child_chronology(
                     kind="note",
                     title=f"Note by {author}",
                     summary=f"{held(note.case_id)}{note.text}",
+                )
+            )
+    if "meeting" in kinds:
+        from meetings.selectors import meetings_visible
+
+        items = AgendaItem.objects.filter(
+            kind="case", case__in=cases, meeting__in=meetings_visible(user=user)
+        ).select_related("meeting")
+        for item in items:
+            risk = (
+                f"; risk category agreed {item.get_risk_category_display()}"
+                if item.risk_category
+                else ""
+            )
+            events.append(
+                ChronologyEvent(
+                    at=_at(item.meeting.held_on, item.meeting.starts_at),
+                    kind="meeting",
+                    title=f"Discussed at {item.meeting.title}",
+                    summary=f"{held(item.case_id)}{item.decisions or 'No decisions recorded'}"
+                    f"{risk}",
+                    url=f"/meetings/items/{item.public_id}/",
                 )
             )
     if "status" in kinds:

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "indicators",
     "referrals",
     "reports",
+    "meetings",
+    "interventions",
     "bench",
 ]
 

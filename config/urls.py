@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("indicators.urls")),
     path("", include("referrals.urls")),
     path("", include("reports.urls")),
+    path("", include("meetings.urls")),
+    path("", include("interventions.urls")),
 ]
 
 handler400 = "core.views.bad_request"

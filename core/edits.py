@@ -31,7 +31,13 @@ def edit_version_add(form: forms.Form, record) -> forms.Form:
     # Not required: a form opened before this field existed (during an upgrade) still saves,
     # unchecked, as it would have before; every form rendered now carries it.
     form.fields[VERSION_FIELD] = forms.IntegerField(
-        widget=forms.HiddenInput, min_value=1, required=False
+        widget=forms.HiddenInput,
+        min_value=1,
+        required=False,
+        error_messages={
+            "invalid": "This form was changed after it was shown: open the page again",
+            "min_value": "This form was changed after it was shown: open the page again",
+        },
     )
     # A copy: views compare what was posted with the initial values they passed in.
     form.initial = {**form.initial, VERSION_FIELD: record.version}
@@ -57,6 +63,8 @@ def shown(form_field: forms.Field, value) -> str:
     """A value as a person reads it: choices by their label, dates written out."""
     if value in (None, "", []):
         return "Not recorded"
+    if isinstance(value, list | tuple):  # a multiple choice
+        return ", ".join(shown(form_field, item) for item in value)
     choices = dict(getattr(form_field, "choices", None) or [])
     if choices:
         return str(choices.get(value, choices.get(str(value), value)))

@@ -26,6 +26,7 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
         ("Find a person", reverse("cases:person-search"), Capability.VIEW_RECORDS),
         ("Referrals", reverse("referrals:inbox"), Capability.VIEW_RECORDS),
         ("Networks", reverse("cases:network-list"), Capability.ANALYSE),
+        ("Meetings", reverse("meetings:meeting-list"), Capability.VIEW_RECORDS),
         ("Tasks", reverse("core:task-list"), None),
         ("Dashboard", reverse("reports:dashboard"), Capability.VIEW_DASHBOARDS),
         ("Returns", reverse("reports:returns"), Capability.EXPORT_RETURNS),

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,10 +20,18 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.filter(is_active=True).select_related("agency")
     open_tasks = tasks_for(request.user).filter(status=Task.Status.OPEN).count()
     may_record = bool(agency_ids_with(request.user, Capability.EDIT_RECORDS))
+    from meetings.selectors import actions_of_user
+
+    actions = actions_of_user(user=request.user)
     return render(
         request,
         "core/home.html",
-        {"memberships": memberships, "open_tasks": open_tasks, "may_record": may_record},
+        {
+            "memberships": memberships,
+            "open_tasks": open_tasks,
+            "may_record": may_record,
+            "overdue_actions": actions.filter(due_on__lt=timezone.localdate()).count(),
+        },
     )
 
 
@@ -78,7 +87,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def task_list(request: HttpRequest) -> HttpResponse:
     tasks = tasks_for(request.user).filter(status=Task.Status.OPEN).order_by("-created_at", "-id")
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
-    return render(request, "core/task_list.html", {"page": page, "tasks": page.object_list})
+    from interventions.selectors import flags_due_for_review
+    from meetings.selectors import actions_as_seen
+
+    return render(
+        request,
+        "core/task_list.html",
+        {
+            "page": page,
+            "tasks": page.object_list,
+            "meeting_actions": actions_as_seen(user=request.user),
+            "flags_due": flags_due_for_review(user=request.user).count(),
+        },
+    )
 
 
 def task_detail(request: HttpRequest, public_id) -> HttpResponse:

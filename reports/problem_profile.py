@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from interventions.models import DisruptionActivity
+from interventions.selectors import disruption_counts
 from reports import selectors
 from reports.scope import DashboardScope
-from reports.tables import SUPPRESSED, SUPPRESSED_TEXT, Table
+from reports.tables import SUPPRESSED, SUPPRESSED_TEXT, Table, breakdown_table
 
 SECTIONS = [
     ("Scale and trend", "How many children are known to be at risk, and whether that is "
@@ -23,6 +25,8 @@ SECTIONS = [
      ("suspects-identification", "suspects-sex", "suspects-age", "suspects-ethnicity")),
     ("Networks", "Groups of offenders confirmed by analysts.", ("networks",)),
     ("Places", "Where exploitation happens, by type of place and area.", ("locations",)),
+    ("Disruption and justice activity", "What agencies did against suspects, places and "
+     "networks: warning notices, disruption, arrests, charges and court.", ("disruption",)),
     ("The response", "Referrals between agencies and reassessments.",
      ("referrals-by-state", "referral-times", "reassessments")),
 ]  # fmt: skip
@@ -57,6 +61,26 @@ def problem_profile(scope: DashboardScope, period: selectors.Period) -> list[Sec
         )
     )
     return sections
+
+
+def disruption_table(scope: DashboardScope, period: selectors.Period) -> Table:
+    """Disruption and justice activity dated in the period on records held by the scope's
+    agencies, by type, suppressed like every other table."""
+    counts = disruption_counts(agency_ids=scope.agency_ids, start=period.start, end=period.end)
+    return selectors.with_bars(
+        breakdown_table(
+            slug="disruption",
+            title="Disruption and justice activity, by type",
+            label="Type of activity",
+            counts=[
+                (label, counts.get(value, 0)) for value, label in DisruptionActivity.Type.choices
+            ],
+            count_label="Activities",
+            exact=scope.exact,
+            note="Activity dated in the period against suspects, places and networks the "
+            "agencies hold.",
+        )
+    )
 
 
 def figure(value) -> str:

@@ -51,6 +51,7 @@ from core.charts import bar_chart_svg, line_chart_svg
 from indicators.models import AssessmentResponse, RiskAssessment
 from indicators.scoring import PRESENT, PRESENT_BOTH, PRESENT_EARLIER, PRESENT_RECENT
 from indicators.selectors import cases_reassessment_due, indicator_set_current
+from meetings.selectors import action_counts_by_agency
 from referrals.models import Referral
 from referrals.selectors import overdue_q
 from reports.scope import DashboardScope
@@ -608,6 +609,33 @@ def indicators_present(scope: DashboardScope, period: Period, limit: int = 10) -
     return table
 
 
+def meeting_actions(scope: DashboardScope) -> Table:
+    """Actions from multi-agency meetings owned by each agency: are they done in time?"""
+    counts = action_counts_by_agency(agency_ids=scope.agency_ids, today=timezone.localdate())
+    exact = scope.exact
+    rows, totals = [], {"open": 0, "overdue": 0, "done": 0}
+    for agency in scope.agencies:
+        figures = counts.get(agency.pk, {"open": 0, "overdue": 0, "done": 0})
+        for key in totals:
+            totals[key] += figures[key]
+        rows.append([agency.name, *(suppress(figures[k], exact=exact) for k in totals)])
+    rows.append(["Total", *(suppress(totals[k], exact=exact) for k in totals)])
+    return Table(
+        slug="meeting-actions",
+        title="Actions from multi-agency meetings, by agency responsible",
+        columns=["Agency", "Open", "Overdue now", "Done"],
+        rows=rows,
+        note="All actions given at meetings, whatever the period; overdue means open past its"
+        " due date today.",
+    )
+
+
+def disruption(scope: DashboardScope, period: Period) -> Table:
+    from reports.problem_profile import disruption_table
+
+    return disruption_table(scope, period)
+
+
 def combined(*values: int | None) -> int | None:
     return None if any(v is None for v in values) else sum(values)
 
@@ -641,12 +669,14 @@ DASHBOARD_PANELS = [
     (("networks",), lambda scope, period: [networks(scope)]),
     (("locations",), lambda scope, period: [locations(scope, period)]),
     (("indicators",), lambda scope, period: [indicators_present(scope, period)]),
+    (("meeting-actions",), lambda scope, period: [meeting_actions(scope)]),
+    (("disruption",), lambda scope, period: [disruption(scope, period)]),
     (("quality-children", "quality-suspects"), lambda scope, period: data_quality_by_agency(
         scope, period
     )),
     (("quality-trend",), lambda scope, period: [data_quality_trend(scope, period)]),
 ]  # fmt: skip
-OVERVIEW_PANELS = DASHBOARD_PANELS[:10]
+OVERVIEW_PANELS = [panel for panel in DASHBOARD_PANELS if not panel[0][0].startswith("quality")]
 
 
 def table_by_slug(slug: str, scope: DashboardScope, period: Period) -> Table | None:

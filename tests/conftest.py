@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import uuid
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import quote
 
@@ -49,7 +50,8 @@ def _background_tasks_run_in_process():
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request) -> None:
     """Transactional tests end by emptying every table, which also removes what the data
-    migrations loaded (the shipped indicator set). Put it back for the next such test."""
+    migrations loaded (the shipped indicator set, the exploitation flag types). Put it back for
+    the next such test."""
     if "transactional_db" not in request.fixturenames:
         return
     request.getfixturevalue("transactional_db")
@@ -58,6 +60,12 @@ def _reference_data_after_flush(request) -> None:
 
     if not IndicatorSet.objects.exists():
         indicator_set_load(data=shipped_set_data())
+    from django.apps import apps
+
+    from interventions.models import FlagType
+
+    if not FlagType.objects.exists():
+        import_module("interventions.migrations.0002_seed_flag_types").seed(apps, None)
 
 
 def sign_in(client: Client, user) -> Client:

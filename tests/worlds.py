@@ -10,14 +10,16 @@ from datetime import date
 from django.utils import timezone
 
 from agencies.access import record_share
-from agencies.models import Agency
+from agencies.models import Agency, Role
 from cases.models import Association, MissingEpisode, Network, NetworkMember
 from cases.services import case_share
 from indicators.models import IndicatorSet, RiskAssessment
+from meetings.services import agenda_item_add, meeting_action_add, meeting_create
 from tests.factories import (
     AgencyFactory,
     CaseFactory,
     ConcernFactory,
+    MembershipFactory,
     PartnershipFactory,
     PersonFactory,
     UserFactory,
@@ -56,6 +58,18 @@ def record_world() -> RecordWorld:
     episode = MissingEpisode.objects.create(case=case, started_at=timezone.now())
     record_share(record=suspect, agency=shared, reason="Joint operation", by=UserFactory())
     record_share(record=network, agency=shared, reason="Joint operation", by=UserFactory())
+    interventions = intervention_world(owner=owner, shared=shared, case=case, suspect=suspect)
+    # A meeting chaired by the holding agency and attended by the one the case is shared with.
+    chair = MembershipFactory(agency=owner, role=Role.CSE_LEAD).user
+    meeting = meeting_create(
+        partnership=partnership, title="Riverside MASE", held_on=date.today(), starts_at=None,
+        venue="", chair=chair, chair_agency=owner, agencies=[shared], by=chair,
+    )  # fmt: skip
+    item = agenda_item_add(meeting=meeting, kind="case", subject=case, by=chair)
+    action = meeting_action_add(
+        item=item, description="Visit the school", owner_agency=shared, owner=None,
+        due_on=date.today(), by=chair,
+    )  # fmt: skip
     ids = {
         "network": network.public_id,
         "member": member.public_id,
@@ -68,5 +82,35 @@ def record_world() -> RecordWorld:
         "candidate": candidate.public_id,
         "assessment": draft.public_id,
         "lowered": lowered.public_id,
+        "meeting": meeting.public_id,
+        "item": item.public_id,
+        "action": action.public_id,
+        **interventions,
     }
     return RecordWorld(owner, shared, other, candidate, {k: str(v) for k, v in ids.items()})
+
+
+def intervention_world(*, owner, shared, case, suspect) -> dict:
+    """A place linked to the suspect (shared like the suspect), a flag on the suspect, a
+    disruption on it, and a court date on the case's victim support."""
+    from cases.models import Location, PersonLocation
+    from interventions import services as interventions
+    from interventions.models import FlagType
+
+    by = UserFactory()
+    location = Location.objects.create(owner_agency=owner, type="hotel", postcode_district="LS1")
+    PersonLocation.objects.create(person=suspect, location=location, role="exploitation")
+    record_share(record=location, agency=shared, reason="Joint operation", by=by)
+    flag = interventions.flag_set(
+        record=suspect, flag_type=FlagType.objects.get(code="cse"), reason="Grooming seen",
+        owner=MembershipFactory(agency=owner).user, review_on=date.today(), by=by,
+    )  # fmt: skip
+    interventions.disruption_record(
+        record=suspect, type="cawn", occurred_on=date.today(), agency=owner,
+        details="Notice served", by=by,
+    )  # fmt: skip
+    court_date = interventions.court_date_add(
+        case=case, date=date.today(), hearing_type="trial", by=by
+    )
+    return {"location": location.public_id, "flag": flag.public_id,
+            "court_date": court_date.public_id}  # fmt: skip

@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from agencies.models import Agency, Membership, Role, User
 from cases.models import Case, Concern
+from meetings.models import AgendaItem
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +44,12 @@ def test_seed_demo_run_twice_changes_nothing(settings):
             Membership.objects.count(),
             Case.objects.count(),
             Concern.objects.count(),
+            AgendaItem.objects.count(),
         )
 
     first = counts()
     assert first[3] == 3
+    assert first[5] == 3, "the demo meeting has the three demo children on its agenda"
     call_command("seed_demo")
     assert counts() == first
 

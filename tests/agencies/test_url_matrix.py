@@ -237,6 +237,47 @@ URL_RULES = {
         data={"role": "core"},
         other_method_status=405,
     ),
+    "meetings:meeting-list": RoleScoped(C.VIEW_RECORDS),
+    "meetings:meeting-new": RoleScoped(C.CHAIR_MEETINGS),
+    # A meeting chaired by the holding agency ("owner") and attended by the agency the case is
+    # shared with; the unrelated agency does not attend (tests/meetings covers an attending
+    # agency that may not see an item's record).
+    "meetings:meeting-detail": RecordScoped(C.VIEW_RECORDS, "/meetings/{meeting}/"),
+    "meetings:meeting-print": RecordScoped(C.VIEW_RECORDS, "/meetings/{meeting}/print/"),
+    "meetings:meeting-edit": RecordScoped(
+        C.CHAIR_MEETINGS, "/meetings/{meeting}/edit/", owner_only=True
+    ),
+    "meetings:item-new": RecordScoped(C.CHAIR_MEETINGS, "/meetings/items/new/case/{case}/"),
+    "meetings:item-detail": RecordScoped(C.VIEW_RECORDS, "/meetings/items/{item}/"),
+    "meetings:item-information": RecordScoped(
+        (C.EDIT_RECORDS, C.ANALYSE),
+        "/meetings/items/{item}/information/",
+        method="post",
+        data={"text": "Seen at the park with older males"},
+        other_method_status=405,
+    ),
+    "meetings:item-outcome": RecordScoped(
+        C.CHAIR_MEETINGS,
+        "/meetings/items/{item}/outcome/",
+        method="post",
+        owner_only=True,
+        data={
+            "risk_category": "3",
+            "decisions": "Strategy meeting",
+            "next_review_on": "2031-01-01",
+        },
+        other_method_status=405,
+    ),
+    "meetings:action-new": RecordScoped(
+        (C.EDIT_RECORDS, C.ANALYSE),
+        "/meetings/items/{item}/actions/new/",
+        method="post",
+        data={"description": "Visit home", "owner_agency": "{shared}", "due_on": "2031-01-01"},
+        other_method_status=405,
+    ),
+    "meetings:action-edit": RecordScoped(
+        (C.EDIT_RECORDS, C.ANALYSE), "/meetings/actions/{action}/"
+    ),
     "referrals:deadline-policy-edit": AdministeredObject("partnership"),
     "referrals:referral-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/referrals/new/"),
     "referrals:referral-detail": ReferralScoped(),
@@ -269,6 +310,38 @@ URL_RULES = {
     ),
     "indicators:assessment-detail": RecordScoped(C.VIEW_RECORDS, "/assessments/{assessment}/"),
     "indicators:assessment-edit": RecordScoped(C.EDIT_RECORDS, "/assessments/{assessment}/edit/"),
+    "interventions:flags-due": RoleScoped(C.VIEW_RECORDS),
+    "interventions:flag-type-list": RoleScoped(C.MANAGE_USERS),
+    "interventions:flag-type-new": RoleScoped(C.MANAGE_USERS),
+    "interventions:flag-type-edit": RoleScoped(C.MANAGE_USERS),
+    "interventions:location-detail": RecordScoped(C.VIEW_RECORDS, "/locations/{location}/"),
+    "interventions:person-flag-new": RecordScoped(C.EDIT_RECORDS, "/people/{suspect}/flags/new/"),
+    "interventions:location-flag-new": RecordScoped(
+        C.EDIT_RECORDS, "/locations/{location}/flags/new/"
+    ),
+    "interventions:flag-review": RecordScoped(C.EDIT_RECORDS, "/flags/{flag}/review/"),
+    "interventions:flag-remove": RecordScoped(C.EDIT_RECORDS, "/flags/{flag}/remove/"),
+    "interventions:person-disruption-new": RecordScoped(
+        (C.EDIT_RECORDS, C.ANALYSE), "/people/{suspect}/disruption/new/"
+    ),
+    "interventions:location-disruption-new": RecordScoped(
+        (C.EDIT_RECORDS, C.ANALYSE), "/locations/{location}/disruption/new/"
+    ),
+    "interventions:network-disruption-new": RecordScoped(
+        (C.EDIT_RECORDS, C.ANALYSE), "/networks/{network}/disruption/new/"
+    ),
+    "interventions:victim-support-edit": RecordScoped(
+        C.EDIT_RECORDS, "/cases/{case}/victim-support/"
+    ),
+    "interventions:court-date-new": RecordScoped(
+        C.EDIT_RECORDS, "/cases/{case}/victim-support/court-dates/new/"
+    ),
+    "interventions:court-date-remove": RecordScoped(
+        C.EDIT_RECORDS,
+        "/court-dates/{court_date}/remove/",
+        method="post",
+        other_method_status=405,
+    ),
     "indicators:assessment-sign-off": RecordScoped(
         C.SIGN_OFF,
         "/assessments/{lowered}/sign-off/",
@@ -345,6 +418,8 @@ ROLE_SCOPED_URLS = {
     "indicators:set-upload": "/administration/indicator-sets/new/",
     "referrals:inbox": "/referrals/",
     "cases:network-list": "/networks/",
+    "meetings:meeting-list": "/meetings/",
+    "meetings:meeting-new": "/meetings/new/",
     "cases:network-suggestions": "/networks/suggested/",
     "indicators:overdue": "/assessments/overdue/",
     "agencies:access-log": "/access-log/",
@@ -360,6 +435,10 @@ ROLE_SCOPED_URLS = {
     "reports:returns": "/returns/",
     "reports:return-jobs": "/returns/jobs/",
     "reports:template-upload": "/template/import/",
+    "interventions:flags-due": "/flags/due/",
+    "interventions:flag-type-list": "/administration/flag-types/",
+    "interventions:flag-type-new": "/administration/flag-types/new/",
+    "interventions:flag-type-edit": "/administration/flag-types/cse/",
 }
 
 

@@ -62,7 +62,7 @@ WRITTEN_ON_REFUSAL = {
 
 # Text columns that hold a code the application matches on, not something a person typed.
 NOT_FREE_TEXT = {"password", "email", "role"}
-PROJECT_APPS = {"agencies", "cases", "core", "indicators", "referrals", "reports"}
+PROJECT_APPS = {"agencies", "cases", "core", "indicators", "referrals", "reports", "interventions"}
 
 TEXT = [
     "", " ", SCRIPT, "x" * 10_001, "nul \x00 byte", "2010-02-30", "31/12/2099", "9999-99-99",

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agencies.demo import DEMO_PASSWORD, demo_seed
 from cases.demo import demo_cases_seed
+from meetings.demo import demo_meeting_seed
 
 
 class Command(BaseCommand):
@@ -13,6 +14,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo creates accounts with a published password: DEBUG only.")
         logins = demo_seed()
         demo_cases_seed()
+        demo_meeting_seed()
         self.stdout.write(self.style.SUCCESS("Demo logins (all with the password below):"))
         current = None
         for login in logins:

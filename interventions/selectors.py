@@ -1,0 +1,174 @@
+"""Reads for flags, disruption activity and victim support. These records follow their parent:
+whoever may see the person, location, network or case sees them, and no one else."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from agencies import access
+from agencies.models import Agency, Membership, Role, User
+from agencies.roles import RECORD_CAPABILITIES, role_can
+from cases.models import Case, Location, Network, Person, PersonLocation
+from interventions.models import (
+    CourtDate,
+    DisruptionActivity,
+    ExploitationFlag,
+    FlagType,
+    VictimSupport,
+)
+
+# Flags whose review falls within this many days are listed as due.
+DUE_WITHIN_DAYS = 14
+# Timelines on a record page show the most recent activity only.
+TIMELINE_LIMIT = 50
+
+
+def user_may_see(user: User, record) -> bool:
+    model = type(record)
+    return access.visible(user, model._base_manager.filter(pk=record.pk)).exists()
+
+
+def flag_types_offered() -> QuerySet[FlagType]:
+    return FlagType.objects.filter(is_active=True, archived_at__isnull=True)
+
+
+def flag_owner_candidates(record) -> QuerySet[User]:
+    """People who may own a flag on `record`: active members, with a role that opens records,
+    of an agency that reaches it (its holder or an agency it is shared with)."""
+    reachable = {record.owner_agency_id} | access.shared_agency_ids(record)
+    roles = [r for r in Role if any(role_can(r, c) for c in RECORD_CAPABILITIES)]
+    memberships = Membership.objects.filter(
+        agency_id__in=reachable, agency__is_active=True, is_active=True, role__in=roles
+    )
+    return User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by(
+        "full_name"
+    )
+
+
+def flags_of(record) -> QuerySet[ExploitationFlag]:
+    """The active (not removed) flags of a person or a location."""
+    field = "person" if isinstance(record, Person) else "location"
+    return ExploitationFlag.objects.filter(
+        **{field: record}, archived_at__isnull=True
+    ).select_related("flag_type", "owner")
+
+
+def flags_removed_of(record, limit: int = 20) -> QuerySet[ExploitationFlag]:
+    field = "person" if isinstance(record, Person) else "location"
+    return (
+        ExploitationFlag.objects.filter(**{field: record}, archived_at__isnull=False)
+        .select_related("flag_type", "archived_by")
+        .order_by("-archived_at")[:limit]
+    )
+
+
+def flags_due_for_review(*, user: User, today: date | None = None) -> QuerySet[ExploitationFlag]:
+    """The user's own flags to review within DUE_WITHIN_DAYS (or overdue), on records the user
+    may still see: a flag on a record no longer shared with them is not listed."""
+    today = today or timezone.localdate()
+    people = access.visible(
+        user, Person.objects.filter(archived_at__isnull=True, merged_into__isnull=True)
+    )
+    locations = access.visible(user, Location.objects.filter(archived_at__isnull=True))
+    return (
+        ExploitationFlag.objects.filter(
+            owner=user,
+            archived_at__isnull=True,
+            review_on__lte=today + timedelta(days=DUE_WITHIN_DAYS),
+        )
+        .filter(Q(person__in=people.values("pk")) | Q(location__in=locations.values("pk")))
+        .select_related("flag_type", "person", "location")
+        .order_by("review_on", "pk")
+    )
+
+
+def disruption_field(record) -> str:
+    if isinstance(record, Person):
+        return "person"
+    if isinstance(record, Location):
+        return "location"
+    if isinstance(record, Network):
+        return "network"
+    raise TypeError(type(record).__name__)
+
+
+def disruption_timeline(record, limit: int = TIMELINE_LIMIT) -> list[DisruptionActivity]:
+    return list(
+        DisruptionActivity.objects.filter(
+            **{disruption_field(record): record}, archived_at__isnull=True
+        )
+        .select_related("agency")
+        .order_by("-occurred_on", "-created_at")[:limit]
+    )
+
+
+def disruption_agencies(record) -> QuerySet[Agency]:
+    """Agencies that may be named as responsible: the partnership(s) of the record's holder."""
+    holder = Agency.objects.get(pk=record.owner_agency_id)
+    return (
+        Agency.objects.filter(partnerships__in=holder.partnerships.all(), is_active=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def disruption_counts(*, agency_ids: list[int], start: date, end: date) -> dict[str, int]:
+    """Disruption and justice activity dated in [start, end], not archived, on records (people,
+    locations, networks) held by `agency_ids`: a count for every activity type, zeros included."""
+    rows = (
+        DisruptionActivity.objects.filter(
+            archived_at__isnull=True,
+            occurred_on__gte=start,
+            occurred_on__lte=end,
+        )
+        .filter(
+            Q(person__owner_agency_id__in=agency_ids)
+            | Q(location__owner_agency_id__in=agency_ids)
+            | Q(network__owner_agency_id__in=agency_ids)
+        )
+        .values("type")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {value: 0 for value in DisruptionActivity.Type.values}
+    counts.update({row["type"]: row["n"] for row in rows})
+    return counts
+
+
+def places_of_person(*, user: User, person: Person, limit: int = 50) -> list[PersonLocation]:
+    """The places linked to a person that the user may see."""
+    locations = access.visible(user, Location.objects.filter(archived_at__isnull=True))
+    return list(
+        PersonLocation.objects.filter(person=person, location__in=locations.values("pk"))
+        .select_related("location")
+        .order_by("location__type", "pk")[:limit]
+    )
+
+
+def people_at_location(*, user: User, location: Location, limit: int = 100) -> list:
+    """The people linked to a place that the user may see; the others are not mentioned."""
+    people = access.visible(
+        user, Person.objects.filter(archived_at__isnull=True, merged_into__isnull=True)
+    )
+    return list(
+        PersonLocation.objects.filter(location=location, person__in=people.values("pk"))
+        .select_related("person")
+        .order_by("person__last_name", "person__first_name", "pk")[:limit]
+    )
+
+
+def victim_support_of(case: Case) -> VictimSupport | None:
+    return (
+        VictimSupport.objects.filter(case=case, archived_at__isnull=True)
+        .select_related("support_worker_agency")
+        .first()
+    )
+
+
+def court_dates_of(support: VictimSupport | None) -> list[CourtDate]:
+    if support is None:
+        return []
+    return list(support.court_dates.filter(archived_at__isnull=True).order_by("date", "pk")[:50])
