@@ -52,6 +52,7 @@ def access_log_record(
     return entry
 
 
+@transaction.atomic
 def access_log_records(
     *,
     user: User | AnonymousUser | None,

@@ -302,9 +302,13 @@ def child_chronology(
     if "meeting" in kinds:
         from meetings.selectors import meetings_visible
 
-        items = AgendaItem.objects.filter(
-            kind="case", case__in=cases, meeting__in=meetings_visible(user=user)
-        ).select_related("meeting")
+        items = (
+            AgendaItem.objects.filter(
+                kind="case", case__in=cases, meeting__in=meetings_visible(user=user)
+            )
+            .exclude(meeting__status="cancelled")
+            .select_related("meeting")
+        )
         for item in items:
             risk = (
                 f"; risk category agreed {item.get_risk_category_display()}"

@@ -26,13 +26,14 @@ from core.services import EditConflict, RecordBusy
 VERSION_FIELD = "version"
 
 
-def edit_version_add(form: forms.Form, record) -> forms.Form:
-    """Give `form` the hidden version of `record` it is filled in from."""
+def edit_version_add(form: forms.Form, record, *, version: int | None = None) -> forms.Form:
+    """Give `form` the hidden version it is filled in from: `record`'s, or `version` for a
+    record made at its first save (0 until it exists)."""
     # Not required: a form opened before this field existed (during an upgrade) still saves,
     # unchecked, as it would have before; every form rendered now carries it.
     form.fields[VERSION_FIELD] = forms.IntegerField(
         widget=forms.HiddenInput,
-        min_value=1,
+        min_value=0,
         required=False,
         error_messages={
             "invalid": "This form was changed after it was shown: open the page again",
@@ -40,7 +41,10 @@ def edit_version_add(form: forms.Form, record) -> forms.Form:
         },
     )
     # A copy: views compare what was posted with the initial values they passed in.
-    form.initial = {**form.initial, VERSION_FIELD: record.version}
+    form.initial = {
+        **form.initial,
+        VERSION_FIELD: record.version if version is None else version,
+    }
     return form
 
 

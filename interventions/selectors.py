@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import Agency, Membership, Role, User
-from agencies.roles import RECORD_CAPABILITIES, role_can
+from agencies.roles import Capability, role_can
 from cases.models import Case, Location, Network, Person, PersonLocation
 from interventions.models import (
     CourtDate,
@@ -26,20 +26,21 @@ DUE_WITHIN_DAYS = 14
 TIMELINE_LIMIT = 50
 
 
-def user_may_see(user: User, record) -> bool:
-    model = type(record)
-    return access.visible(user, model._base_manager.filter(pk=record.pk)).exists()
-
-
 def flag_types_offered() -> QuerySet[FlagType]:
     return FlagType.objects.filter(is_active=True, archived_at__isnull=True)
 
 
+def user_may_review_flags(user: User, record) -> bool:
+    """Whether the user may review a flag on `record`: they record in an agency reaching it."""
+    return access.can(user, Capability.EDIT_RECORDS, record)
+
+
 def flag_owner_candidates(record) -> QuerySet[User]:
-    """People who may own a flag on `record`: active members, with a role that opens records,
-    of an agency that reaches it (its holder or an agency it is shared with)."""
+    """People who may own a flag on `record`: active members, with a role that records (and
+    so may review the flag), of an agency that reaches it (its holder or an agency it is
+    shared with)."""
     reachable = {record.owner_agency_id} | access.shared_agency_ids(record)
-    roles = [r for r in Role if any(role_can(r, c) for c in RECORD_CAPABILITIES)]
+    roles = [r for r in Role if role_can(r, Capability.EDIT_RECORDS)]
     memberships = Membership.objects.filter(
         agency_id__in=reachable, agency__is_active=True, is_active=True, role__in=roles
     )

@@ -24,7 +24,7 @@ from interventions.models import (
     FlagType,
     VictimSupport,
 )
-from interventions.selectors import user_may_see
+from interventions.selectors import user_may_review_flags
 
 # A flag is looked at again three months after it is set unless its owner chooses otherwise.
 DEFAULT_REVIEW_MONTHS = 3
@@ -109,8 +109,10 @@ def flag_set(
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the flag is set"})
     _not_in_past(review_on, "review_on")
-    if not user_may_see(owner, record):
-        raise ValidationError({"owner": "The owner must be able to see this record"})
+    if not user_may_review_flags(owner, record):
+        raise ValidationError(
+            {"owner": "The owner must be someone who records in an agency that sees this record"}
+        )
     flag = ExploitationFlag(
         flag_type=flag_type,
         reason=reason,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -10,6 +12,8 @@ from agencies.models import Agency, Membership, Partnership
 from cases.forms import date_field
 from core.forms import GovUKForm
 from meetings.models import RISK_CATEGORIES, Meeting, MeetingAction
+
+MEETINGS_AHEAD = timedelta(days=731)
 
 
 def time_field(label: str) -> forms.TimeField:
@@ -44,6 +48,18 @@ class MeetingDetailsForm(GovUKForm):
         super().__init__(*args, **kwargs)
         self.fields["agencies"].queryset = agencies
 
+    def clean_held_on(self):
+        held_on = self.cleaned_data["held_on"]
+        if held_on > timezone.localdate() + MEETINGS_AHEAD:
+            raise forms.ValidationError(
+                "The date of the meeting must be within two years from today"
+            )
+        return held_on
+
+    def clean_agencies(self):
+        # A list in the agencies' own order, to compare with the agencies saved.
+        return list(self.cleaned_data["agencies"])
+
 
 class MeetingNewForm(MeetingDetailsForm):
     field_order = ["partnership"]
@@ -60,7 +76,7 @@ class MeetingNewForm(MeetingDetailsForm):
         self.fields["partnership"].queryset = partnerships
 
     def clean_held_on(self):
-        held_on = self.cleaned_data["held_on"]
+        held_on = super().clean_held_on()
         if held_on < timezone.localdate():
             raise forms.ValidationError("The date of the meeting must be today or in the future")
         return held_on

@@ -10,7 +10,6 @@ access rule does.
 from __future__ import annotations
 
 import operator
-from datetime import date
 from functools import reduce
 
 from django.conf import settings
@@ -210,6 +209,3 @@ class MeetingAction(VersionedModel, BaseModel):
 
     def __str__(self) -> str:
         return f"Action due {self.due_on:%d %B %Y}"
-
-    def is_overdue(self, today: date | None = None) -> bool:
-        return self.status == self.Status.OPEN and self.due_on < (today or date.today())

@@ -16,9 +16,11 @@ from functools import reduce
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies import access
-from agencies.models import Agency, Membership, User
+from agencies.access_log import access_log_record
+from agencies.models import AccessLogEntry, Agency, Membership, User
 from agencies.roles import ROLE_CAPABILITIES, Capability
 from cases.models import Case, Location, Network, Person
 from meetings.models import AgendaItem, Meeting, MeetingAction
@@ -81,9 +83,21 @@ def item_for(request: HttpRequest, public_id) -> AgendaItem:
             public_id=public_id, meeting__in=meetings_visible(user=request.user)
         )
         .select_related("meeting__chair_agency", "meeting__partnership")
+        .prefetch_related("contributions__agency", "actions__owner_agency", "actions__owner")
         .first()
     )
-    if item is None or not subject_visible(user=request.user, item=item):
+    if item is None:
+        raise Http404("No such item")
+    if not subject_visible(user=request.user, item=item):
+        # Refused like any record the user may not see: logged, and answered as missing.
+        memberships = access.user_agency_roles(request.user)
+        access_log_record(
+            user=request.user,
+            agency_id=memberships[0].agency_id if memberships else None,
+            action=AccessLogEntry.Action.DENIED,
+            record=item.subject,
+            detail={"meeting": str(item.meeting.public_id)},
+        )
         raise Http404("No such item")
     return item
 
@@ -178,12 +192,37 @@ def items_as_seen(*, user: User, meeting: Meeting) -> list[ItemView]:
     return views
 
 
+def acting_agency_of_records(*, user: User, records: list) -> dict[tuple[str, int], int]:
+    """For each record, the user's agency that reaches it (its holder, or an agency it is
+    shared with), keyed by (model name, pk): one grants query per kind of record."""
+    memberships = access.record_agencies(user)
+    own = {m.agency_id for m in memberships}
+    group_agency = {m.group_id: m.agency_id for m in memberships}
+    acting: dict[tuple[str, int], int] = {}
+    shared: dict[type, list[int]] = {}
+    for record in records:
+        key = (record._meta.model_name, record.pk)
+        if record.owner_agency_id in own:
+            acting[key] = record.owner_agency_id
+        else:
+            shared.setdefault(type(record), []).append(record.pk)
+    for model, pks in shared.items():
+        grants = access.grant_model_of(model).objects.filter(
+            content_object_id__in=pks,
+            group_id__in=group_agency,
+            permission__codename=access.view_codename(model),
+        )
+        for pk, group_id in grants.values_list("content_object_id", "group_id"):
+            acting.setdefault((model._meta.model_name, pk), group_agency[group_id])
+    return acting
+
+
 def meetings_arranged_by(*, user: User) -> QuerySet[Meeting]:
     """Meetings still to come (or today's) that the user may add items to."""
     return Meeting.objects.filter(
         archived_at__isnull=True,
         chair_agency_id__in=access.agency_ids_with(user, Capability.CHAIR_MEETINGS),
-        held_on__gte=date.today(),
+        held_on__gte=timezone.localdate(),
     ).exclude(status=Meeting.Status.CANCELLED)
 
 
@@ -203,10 +242,20 @@ def actions_of_user(*, user: User) -> QuerySet[MeetingAction]:
     """Open actions the user owns, and open actions given to one of their agencies with no
     named owner, overdue first."""
     agencies = [m.agency_id for m in access.user_agency_roles(user) if m.role in CONTRIBUTING_ROLES]
+    # A named owner who has left the agency no longer holds the action: it falls to the agency.
+    owner_still_there = Exists(
+        Membership.objects.filter(
+            user_id=OuterRef("owner_id"), agency_id=OuterRef("owner_agency_id"), is_active=True
+        )
+    )
     return (
         MeetingAction.objects.filter(status=MeetingAction.Status.OPEN)
-        .filter(Q(owner=user) | Q(owner__isnull=True, owner_agency_id__in=agencies))
+        .filter(
+            Q(owner=user, owner_agency_id__in=agencies)
+            | Q(owner_agency_id__in=agencies) & (Q(owner__isnull=True) | ~owner_still_there)
+        )
         .filter(item__meeting__archived_at__isnull=True)
+        .exclude(item__meeting__status=Meeting.Status.CANCELLED)
         .select_related("item__meeting", "owner_agency")
         .order_by("due_on", "created_at")
     )
@@ -221,8 +270,9 @@ class ActionView:
 
 
 def actions_as_seen(*, user: User, limit: int = 100) -> list[ActionView]:
-    """The user's open actions for their task list, overdue first, each with what it is about
-    where the user may still see the record."""
+    """The user's open actions for their task list, overdue first, on records the user may
+    still see (an action on a record no longer shared with the agency is left to the chair's
+    agency, which sees it on the meeting)."""
     actions = list(
         actions_of_user(user=user).select_related(
             "item__case__child",
@@ -233,19 +283,17 @@ def actions_as_seen(*, user: User, limit: int = 100) -> list[ActionView]:
         )[:limit]
     )
     open_ids = _visible_subject_ids(user=user, items=[a.item for a in actions])
-    today = date.today()
-    views = []
-    for action in actions:
-        is_open = action.item.subject_id in open_ids[action.item.kind]
-        views.append(
-            ActionView(
-                action=action,
-                open=is_open,
-                label=item_label(action.item, open=is_open),
-                overdue=action.due_on < today,
-            )
+    today = timezone.localdate()
+    return [
+        ActionView(
+            action=action,
+            open=True,
+            label=item_label(action.item, open=True),
+            overdue=action.due_on < today,
         )
-    return views
+        for action in actions
+        if action.item.subject_id in open_ids[action.item.kind]
+    ]
 
 
 def action_for(request: HttpRequest, public_id) -> MeetingAction:
@@ -297,7 +345,7 @@ def items_due_for_review(*, user: User, limit: int = 100) -> list[ItemView]:
         AgendaItem.objects.filter(
             meeting__chair_agency_id__in=chairing,
             meeting__archived_at__isnull=True,
-            next_review_on__lte=date.today() + REVIEW_HORIZON,
+            next_review_on__lte=timezone.localdate() + REVIEW_HORIZON,
         )
         .exclude(meeting__status=Meeting.Status.CANCELLED)
         .exclude(Exists(later))
@@ -319,10 +367,18 @@ def items_due_for_review(*, user: User, limit: int = 100) -> list[ItemView]:
     ]
 
 
-def action_counts_by_agency(*, agency_ids: list[int], today: date) -> dict[int, dict[str, int]]:
-    """Open, overdue and done actions owned by each agency (the dashboards' table)."""
+def action_counts_by_agency(
+    *, partnership, agency_ids: list[int], today: date
+) -> dict[int, dict[str, int]]:
+    """Open, overdue and done actions owned by each agency at the partnership's meetings (the
+    dashboards' table); cancelled and archived meetings do not count."""
     rows = (
-        MeetingAction.objects.filter(owner_agency_id__in=agency_ids)
+        MeetingAction.objects.filter(
+            owner_agency_id__in=agency_ids,
+            item__meeting__partnership=partnership,
+            item__meeting__archived_at__isnull=True,
+        )
+        .exclude(item__meeting__status=Meeting.Status.CANCELLED)
         .values("owner_agency_id")
         .annotate(
             open=Count("pk", filter=Q(status="open")),

@@ -98,13 +98,20 @@ def meeting_update(
     return meeting
 
 
+def meeting_open_check(meeting: Meeting) -> None:
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting was cancelled: nothing more can be recorded at it")
+
+
 @transaction.atomic
 def agenda_item_add(*, meeting: Meeting, kind: str, subject, by: User) -> AgendaItem:
-    """Put a record on the agenda; its next review falls 12 weeks after the meeting."""
+    """Put a record on the agenda (once); its next review falls 12 weeks after the meeting."""
+    meeting_open_check(meeting)
+    # The meeting's row lock serialises adds: one position each, and no record added twice.
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
     existing = AgendaItem.objects.filter(meeting=meeting, kind=kind, **{kind: subject}).first()
     if existing is not None:
         return existing
-    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()  # one position each
     return AgendaItem.objects.create(
         meeting=meeting,
         kind=kind,
@@ -126,16 +133,19 @@ def agenda_item_outcome_record(
     by: User,
 ) -> AgendaItem:
     """What the meeting agreed about the item: the risk, the decisions, the next review."""
+    meeting_open_check(item.meeting)
     item.risk_category = risk_category
     item.decisions = decisions
     item.next_review_on = next_review_on
     item.modified_by = by
     item.save()
-    meeting = item.meeting
+    # Re-read under a lock: the chair may be cancelling the meeting at this moment.
+    meeting = Meeting.objects.select_for_update().get(pk=item.meeting_id)
     if meeting.status == Meeting.Status.PLANNED and meeting.held_on <= timezone.localdate():
         meeting.status = Meeting.Status.HELD
         meeting.modified_by = by
         meeting.save(update_fields=["status", "modified_by", "modified_at"])
+    item.meeting = meeting
     return item
 
 
@@ -144,6 +154,7 @@ def agenda_contribution_add(
     *, item: AgendaItem, agency: Agency, text: str, by: User
 ) -> AgendaContribution:
     """What one attending agency shared about the item."""
+    meeting_open_check(item.meeting)
     if agency.pk not in attending_agency_ids(item.meeting):
         raise ValidationError(f"{agency.name} is not attending this meeting")
     return AgendaContribution.objects.create(
@@ -163,6 +174,7 @@ def meeting_action_add(
 ) -> MeetingAction:
     """An action on the item for an attending agency that may see the item's record, and
     optionally one of its members."""
+    meeting_open_check(item.meeting)
     if owner_agency.pk not in attending_agency_ids(item.meeting):
         raise ValidationError(f"{owner_agency.name} is not attending this meeting")
     if not agency_sees(agency=owner_agency, record=item.subject):

@@ -38,20 +38,21 @@ SUBJECTS = {
 
 
 def _log_items(request: HttpRequest, views, *, action: str, meeting: Meeting) -> None:
-    """The access log holds each record whose discussion was shown (DPA 2018 s.62), as seen
-    by the user's agency that attends the meeting."""
-    attending = selectors.attending_agency_ids(meeting)
-    agency_id = next(
-        (m.agency_id for m in access.record_agencies(request.user) if m.agency_id in attending),
-        None,
-    )
-    access_log_records(
-        user=request.user,
-        agency_id=agency_id,
-        action=action,
-        records=[view.item.subject for view in views if view.open],
-        detail={"meeting": str(meeting.public_id)},
-    )
+    """The access log holds each record whose discussion was shown (DPA 2018 s.62), under the
+    user's agency that reaches it, as a record's own page logs it."""
+    records = [view.item.subject for view in views if view.open]
+    acting = selectors.acting_agency_of_records(user=request.user, records=records)
+    by_agency: dict[int | None, list] = {}
+    for record in records:
+        by_agency.setdefault(acting.get((record._meta.model_name, record.pk)), []).append(record)
+    for agency_id, shown in by_agency.items():
+        access_log_records(
+            user=request.user,
+            agency_id=agency_id,
+            action=action,
+            records=shown,
+            detail={"meeting": str(meeting.public_id)},
+        )
 
 
 @capability_required(Capability.VIEW_RECORDS)
@@ -106,37 +107,55 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/meeting_new.html", {"form": form})
 
 
-def meeting_detail(request: HttpRequest, public_id) -> HttpResponse:
+def _minutes_page(request: HttpRequest, public_id, *, template: str, action: str, **context):
     meeting = selectors.meeting_for(request, public_id)
     items = selectors.items_as_seen(user=request.user, meeting=meeting)
-    _log_items(request, items, action=AccessLogEntry.Action.VIEW, meeting=meeting)
+    _log_items(request, items, action=action, meeting=meeting)
     return render(
         request,
-        "meetings/meeting_detail.html",
+        template,
         {
             "meeting": meeting,
             "attendance": meeting.attendance.select_related("agency"),
             "items": items,
             "may_arrange": selectors.may_arrange(user=request.user, meeting=meeting),
             "today": timezone.localdate(),
+            **context,
         },
+    )
+
+
+def meeting_detail(request: HttpRequest, public_id) -> HttpResponse:
+    return _minutes_page(
+        request,
+        public_id,
+        template="meetings/meeting_detail.html",
+        action=AccessLogEntry.Action.VIEW,
     )
 
 
 def meeting_print(request: HttpRequest, public_id) -> HttpResponse:
-    meeting = selectors.meeting_for(request, public_id)
-    items = selectors.items_as_seen(user=request.user, meeting=meeting)
-    _log_items(request, items, action=AccessLogEntry.Action.PRINT, meeting=meeting)
-    return render(
+    return _minutes_page(
         request,
-        "meetings/meeting_print.html",
-        {
-            "meeting": meeting,
-            "attendance": meeting.attendance.select_related("agency"),
-            "items": items,
-            "printed_at": timezone.now(),
-        },
+        public_id,
+        template="meetings/meeting_print.html",
+        action=AccessLogEntry.Action.PRINT,
+        printed_at=timezone.now(),
     )
+
+
+def _saved_meeting_value(meeting: Meeting, name: str):
+    """What is saved now for a field of the meeting's form, to compare with what was typed."""
+    if name == "agencies":
+        return [
+            row.agency
+            for row in meeting.attendance.select_related("agency")
+            if row.agency_id != meeting.chair_agency_id
+        ]
+    if name.startswith("attendees_"):
+        row = meeting.attendance.filter(agency__public_id=name.removeprefix("attendees_")).first()
+        return row.attendees if row else ""
+    return getattr(meeting, name, None)
 
 
 @require_http_methods(["GET", "POST"])
@@ -170,17 +189,22 @@ def meeting_edit(request: HttpRequest, public_id) -> HttpResponse:
         changes = {
             name: data[name] for name in ("title", "held_on", "starts_at", "venue", "status")
         }
+        # An attending agency no longer offered (deactivated, or gone from the partnership)
+        # stays: only an agency unticked here leaves the meeting.
+        offered = set(agencies.values_list("pk", flat=True))
+        kept = [row.agency for row in attendance if row.agency_id not in offered]
         try:
             conflict = edit_save(
                 form=form,
                 save=lambda version: services.meeting_update(
                     meeting=meeting,
                     changes=changes,
-                    agencies=list(data["agencies"]),
+                    agencies=[*data["agencies"], *kept],
                     attendees=form.attendees(),
                     by=request.user,
                     expected_version=version,
                 ),
+                saved_value=_saved_meeting_value,
                 merge_by_history=False,
             )
         except ValidationError as error:
@@ -224,8 +248,9 @@ def _item_page(request: HttpRequest, item: AgendaItem, **forms) -> HttpResponse:
     """The item with its minutes and, for whoever may use them, the forms (a form posted with
     errors comes back with what was typed)."""
     meeting = item.meeting
-    agency = selectors.contributing_agency(user=request.user, item=item)
-    may_arrange = selectors.may_arrange(user=request.user, meeting=meeting)
+    cancelled = meeting.status == Meeting.Status.CANCELLED
+    agency = None if cancelled else selectors.contributing_agency(user=request.user, item=item)
+    may_arrange = not cancelled and selectors.may_arrange(user=request.user, meeting=meeting)
     attending = Agency.objects.filter(pk__in=selectors.attending_agency_ids(meeting))
     view = selectors.ItemView(item=item, open=True, label=selectors.item_label(item, open=True))
     access.log_view(request, item.subject, detail={"meeting": str(meeting.public_id)})
@@ -259,9 +284,18 @@ def agenda_item_detail(request: HttpRequest, public_id) -> HttpResponse:
     return _item_page(request, selectors.item_for(request, public_id))
 
 
+def _refused_when_cancelled(request: HttpRequest, item: AgendaItem) -> HttpResponse | None:
+    if item.meeting.status != Meeting.Status.CANCELLED:
+        return None
+    messages.error(request, "This meeting was cancelled: nothing more can be recorded at it")
+    return redirect("meetings:item-detail", public_id=item.public_id)
+
+
 @require_POST
 def agenda_item_information(request: HttpRequest, public_id) -> HttpResponse:
     item = selectors.item_for(request, public_id)
+    if refused := _refused_when_cancelled(request, item):
+        return refused
     agency = selectors.contributing_agency(user=request.user, item=item)
     if agency is None:
         raise Http404("No such item")
@@ -280,6 +314,8 @@ def agenda_item_outcome(request: HttpRequest, public_id) -> HttpResponse:
     item = selectors.item_for(request, public_id)
     if not selectors.may_arrange(user=request.user, meeting=item.meeting):
         raise Http404("No such item")
+    if refused := _refused_when_cancelled(request, item):
+        return refused
     form = OutcomeForm(data=request.POST)
     if not form.is_valid():
         return _item_page(request, item, outcome_form=form)
@@ -293,6 +329,8 @@ def meeting_action_new(request: HttpRequest, public_id) -> HttpResponse:
     item = selectors.item_for(request, public_id)
     if selectors.contributing_agency(user=request.user, item=item) is None:
         raise Http404("No such item")
+    if refused := _refused_when_cancelled(request, item):
+        return refused
     meeting = item.meeting
     form = ActionForm(
         data=request.POST,

@@ -55,7 +55,7 @@ from meetings.selectors import action_counts_by_agency
 from referrals.models import Referral
 from referrals.selectors import overdue_q
 from reports.scope import DashboardScope
-from reports.tables import Table, breakdown_table, percentage, suppress
+from reports.tables import Table, breakdown_table, percentage, suppress, suppress_breakdown
 
 ETHNICITY_GROUPS = [
     ("white", "White"),
@@ -610,23 +610,29 @@ def indicators_present(scope: DashboardScope, period: Period, limit: int = 10) -
 
 
 def meeting_actions(scope: DashboardScope) -> Table:
-    """Actions from multi-agency meetings owned by each agency: are they done in time?"""
-    counts = action_counts_by_agency(agency_ids=scope.agency_ids, today=timezone.localdate())
-    exact = scope.exact
-    rows, totals = [], {"open": 0, "overdue": 0, "done": 0}
-    for agency in scope.agencies:
-        figures = counts.get(agency.pk, {"open": 0, "overdue": 0, "done": 0})
-        for key in totals:
-            totals[key] += figures[key]
-        rows.append([agency.name, *(suppress(figures[k], exact=exact) for k in totals)])
-    rows.append(["Total", *(suppress(totals[k], exact=exact) for k in totals)])
+    """Actions from the partnership's multi-agency meetings owned by each agency: are they done
+    in time? Each column is suppressed as a breakdown, so no small count is found from the
+    total."""
+    counts = action_counts_by_agency(
+        partnership=scope.partnership, agency_ids=scope.agency_ids, today=timezone.localdate()
+    )
+    keys = ("open", "overdue", "done")
+    columns = []
+    for key in keys:
+        values = [counts.get(agency.pk, {}).get(key, 0) for agency in scope.agencies]
+        columns.append(suppress_breakdown(values, sum(values), exact=scope.exact))
+    rows = [
+        [agency.name, *(shown[i] for shown, _ in columns)]
+        for i, agency in enumerate(scope.agencies)
+    ]
+    rows.append(["Total", *(total for _, total in columns)])
     return Table(
         slug="meeting-actions",
         title="Actions from multi-agency meetings, by agency responsible",
         columns=["Agency", "Open", "Overdue now", "Done"],
         rows=rows,
-        note="All actions given at meetings, whatever the period; overdue means open past its"
-        " due date today.",
+        note="Actions given at the partnership's meetings, whatever the period (cancelled"
+        " meetings left out); overdue means open past its due date today.",
     )
 
 

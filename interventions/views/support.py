@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agencies.models import Agency
 from agencies.roles import Capability
 from cases.views.case import case_for
-from core.edits import VERSION_FIELD, edit_save
+from core.edits import edit_save, edit_version_add
 from interventions import selectors, services
 from interventions.forms import CourtDateForm, VictimSupportForm
 from interventions.models import CourtDate
@@ -43,17 +42,8 @@ def victim_support_edit(request: HttpRequest, public_id) -> HttpResponse:
         initial=initial,
         agencies=_partnership_agencies(case),
     )
-    # The version the form is filled in from; 0 while the case has no support record yet.
-    form.fields[VERSION_FIELD] = forms.IntegerField(
-        widget=forms.HiddenInput,
-        min_value=0,
-        required=False,
-        error_messages={
-            "invalid": "This form was changed after it was shown: open the page again",
-            "min_value": "This form was changed after it was shown: open the page again",
-        },
-    )
-    form.initial[VERSION_FIELD] = support.version if support else services.NEW_RECORD_VERSION
+    # 0 while the case has no support record yet: it is made at the first save.
+    edit_version_add(form, support, version=None if support else services.NEW_RECORD_VERSION)
     conflict = None
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in SUPPORT_FIELDS}

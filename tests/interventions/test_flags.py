@@ -102,8 +102,9 @@ def test_a_deactivated_type_is_not_offered_but_existing_flags_keep_it(client, pa
 
 
 def test_the_owner_must_be_someone_who_can_see_the_record(client, partners):
-    """Owners are offered from the agencies that reach the record; anyone else is refused, by
-    the form and by the service."""
+    """Owners are offered from those who record in the agencies that reach the record (an
+    analyst could not review the flag); anyone else is refused, by the form and by the
+    service."""
     sign_in(client, partners.officer)
     url = f"/people/{partners.suspect.public_id}/flags/new/"
 
@@ -112,6 +113,7 @@ def test_the_owner_must_be_someone_who_can_see_the_record(client, partners):
 
     assert str(partners.social_worker.public_id) in form  # the suspect is shared with them
     assert str(partners.outsider.public_id) not in form
+    assert str(partners.analyst.public_id) not in form
     assert "Select an owner who can see this record" in response.content.decode()
     with pytest.raises(ValidationError):
         services.flag_set(
