@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -488,26 +489,7 @@ def test_administration_objects_open_only_to_administrators_of_their_partnership
         assert response.status_code == 404
 
 
-@pytest.mark.parametrize(
-    ("name", "role", "relation", "method"),
-    itertools.product(
-        rules_of(RecordScoped), list(Role), ["owner", "shared", "other"], ["declared", "other"]
-    ),
-)
-def test_records_open_only_through_the_access_rule(client, name, role, relation, method):
-    """Each URL is tried with the method it is declared with and with the other one, so that
-    a page that also answers POST (or a form that also answers GET) cannot skip the rule."""
-    rule = URL_RULES[name]
-    world = record_world()
-    viewer_agency = {"owner": world.owner, "shared": world.shared, "other": world.other}[relation]
-    sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
-    ids = world.ids
-    declared = method == "declared"
-    data = {key: value.format(**ids) for key, value in rule.data.items()} if declared else {}
-    verb = rule.method if declared else {"get": "post", "post": "get"}[rule.method]
-
-    response = request(client, verb, rule.path.format(**ids), data)
-
+def expected_status(rule: RecordScoped, role: str, relation: str, declared: bool) -> int:
     capabilities = rule.capability if isinstance(rule.capability, tuple) else (rule.capability,)
     allowed = (
         relation != "other"
@@ -516,15 +498,44 @@ def test_records_open_only_through_the_access_rule(client, name, role, relation,
     )
     if not declared and rule.other_method_status == 405:
         # Refused before any record is looked up, so the answer says nothing about it.
-        assert response.status_code == 405
-    elif not allowed:
-        assert response.status_code == 404
-    elif not declared:
-        assert response.status_code == rule.other_method_status, response.content.decode()[:2000]
-    elif rule.allowed_status or rule.method == "get":
-        assert response.status_code == (rule.allowed_status or 200)
-    else:
-        assert response.status_code == 302, response.content.decode()[:3000]
+        return 405
+    if not allowed:
+        return 404
+    if not declared:
+        return rule.other_method_status
+    if rule.allowed_status or rule.method == "get":
+        return rule.allowed_status or 200
+    return 302
+
+
+@pytest.mark.parametrize(
+    ("name", "relation", "method"),
+    itertools.product(rules_of(RecordScoped), ["owner", "shared", "other"], ["declared", "other"]),
+)
+def test_records_open_only_through_the_access_rule(client, name, relation, method):
+    """Each URL is tried by every role, with the method it is declared with and with the other
+    one, so that a page that also answers POST (or a form that also answers GET) cannot skip
+    the rule. Each role's request is rolled back, so every role meets the same world."""
+    rule = URL_RULES[name]
+    world = record_world()
+    viewer_agency = {"owner": world.owner, "shared": world.shared, "other": world.other}[relation]
+    ids = world.ids
+    declared = method == "declared"
+    data = {key: value.format(**ids) for key, value in rule.data.items()} if declared else {}
+    verb = rule.method if declared else {"get": "post", "post": "get"}[rule.method]
+
+    wrong = []
+    for role in Role:
+        with transaction.atomic():
+            sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
+            response = request(client, verb, rule.path.format(**ids), data)
+            expected = expected_status(rule, role, relation, declared)
+            if response.status_code != expected:
+                page = response.content.decode()[:1500] if response.status_code == 200 else ""
+                wrong.append(f"{role}: {response.status_code}, expected {expected} {page}")
+            transaction.set_rollback(True)
+
+    assert wrong == [], f"{verb.upper()} {name} by {relation}: " + "\n".join(wrong)
 
 
 @pytest.mark.parametrize(
