@@ -24,7 +24,7 @@ from interventions.models import (
     FlagType,
     VictimSupport,
 )
-from interventions.selectors import user_may_review_flags
+from interventions.selectors import disruption_field, user_may_review_flags
 
 # A flag is looked at again three months after it is set unless its owner chooses otherwise.
 DEFAULT_REVIEW_MONTHS = 3
@@ -183,7 +183,7 @@ def disruption_record(
         raise ValidationError({"court_result": "Select the outcome at court"})
     if type != DisruptionActivity.Type.COURT_OUTCOME:
         court_result = ""
-    field = {Person: "person", Location: "location", Network: "network"}[type_of(record)]
+    field = disruption_field(record)
     activity = DisruptionActivity(
         type=type,
         occurred_on=occurred_on,
@@ -196,13 +196,6 @@ def disruption_record(
     _stamp(activity, by)
     activity.save()
     return activity
-
-
-def type_of(record) -> type:
-    for model in (Person, Location, Network):
-        if isinstance(record, model):
-            return model
-    raise TypeError(f"No disruption activity on a {type(record).__name__}")
 
 
 # Victim support -----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from cases.models import Case, Location, Network, Person
 from meetings.models import AgendaItem, Meeting, MeetingAction
 
 SUBJECT_MODELS = {"case": Case, "person": Person, "location": Location, "network": Network}
+KIND_OF_MODEL = {model: kind for kind, model in SUBJECT_MODELS.items()}
 CONTRIBUTE = (Capability.EDIT_RECORDS, Capability.ANALYSE)
 REVIEW_INTERVAL = timedelta(weeks=12)
 # Roles that record or analyse: they share information, take actions and own them.
@@ -228,7 +229,7 @@ def meetings_arranged_by(*, user: User) -> QuerySet[Meeting]:
 
 def meetings_of_record(*, user: User, record) -> list[AgendaItem]:
     """The items about `record` on meetings the user may see, newest meeting first."""
-    kind = {Case: "case", Person: "person", Location: "location", Network: "network"}[type(record)]
+    kind = KIND_OF_MODEL[type(record)]
     return list(
         AgendaItem.objects.filter(
             kind=kind, **{kind: record}, meeting__in=meetings_visible(user=user)

@@ -5,12 +5,9 @@ from django import template
 
 from agencies import access
 from agencies.roles import Capability
-from cases.models import Case, Location, Network, Person
 from meetings import selectors
 
 register = template.Library()
-
-KINDS = {Case: "case", Person: "person", Location: "location", Network: "network"}
 
 
 @register.inclusion_tag("meetings/_record_meetings.html", takes_context=True)
@@ -18,7 +15,7 @@ def record_meetings(context, record):
     user = context["request"].user
     return {
         "items": selectors.meetings_of_record(user=user, record=record),
-        "kind": KINDS[type(record)],
+        "kind": selectors.KIND_OF_MODEL[type(record)],
         "record": record,
         "may_add": bool(access.agency_ids_with(user, Capability.CHAIR_MEETINGS)),
     }
