@@ -15,11 +15,18 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models, transaction
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Value
 from django.http import Http404, HttpRequest
 
 from agencies.access_log import access_log_record
-from agencies.models import AccessLogEntry, Agency, AgencyGrant, AgencyOwnedModel, User
+from agencies.models import (
+    AccessLogEntry,
+    Agency,
+    AgencyGrant,
+    AgencyOwnedModel,
+    LawfulBasis,
+    User,
+)
 from agencies.roles import RECORD_CAPABILITIES, Capability, role_can
 
 Action = AccessLogEntry.Action
@@ -87,12 +94,41 @@ class EqualsAny(Func):
     output_field = BooleanField()
 
 
-def visible(user: User | AnonymousUser, queryset: QuerySet) -> QuerySet:
+def visible(
+    user: User | AnonymousUser, queryset: QuerySet, *, with_withheld: bool = False
+) -> QuerySet:
     """The records of `queryset` the user may see, as one query: owned by one of the user's
-    agencies, or granted to one of their groups. No per-row check."""
+    agencies, or granted to one of their groups, and not restricted away from them
+    (restrictions.selectors.restriction_condition). No per-row check.
+
+    `with_withheld` keeps the restricted records the user would otherwise see, annotated
+    `withheld=True`, for the lists and searches that show only that such a record exists."""
+    from restrictions.selectors import restriction_condition
+
     memberships = record_agencies(user)
     if not memberships:
         return queryset.none()
+    reachable = reachable_through(memberships, queryset)
+    condition = restriction_condition(user=user, model=queryset.model)
+    if with_withheld:
+        withheld = (
+            ExpressionWrapper(~condition, output_field=BooleanField())
+            if condition is not None
+            else Value(False)
+        )
+        return reachable.annotate(withheld=withheld)
+    return reachable if condition is None else reachable.filter(condition)
+
+
+def reachable(user: User | AnonymousUser, queryset: QuerySet) -> QuerySet:
+    """The records the access rule alone lets the user reach, restricted or not: only for
+    deciding who may ask for emergency access to a restricted record, never for showing one."""
+    memberships = record_agencies(user)
+    return reachable_through(memberships, queryset) if memberships else queryset.none()
+
+
+def reachable_through(memberships: list[AgencyRole], queryset: QuerySet) -> QuerySet:
+    """The access rule alone: owned by one of the agencies, or granted to one of their groups."""
     granted = (
         grant_model_of(queryset.model)
         .objects.filter(
@@ -171,11 +207,29 @@ def log_view(
     )
 
 
+class BasisMissing(ValueError):
+    """A share without its lawful basis, or with consent but not who gave it."""
+
+
 @transaction.atomic
 def record_share(
-    *, record: AgencyOwnedModel, agency: Agency, reason: str, by: User, allow_change: bool = True
+    *,
+    record: AgencyOwnedModel,
+    agency: Agency,
+    reason: str,
+    lawful_basis: str,
+    consent_by: str = "",
+    by: User,
+    allow_change: bool = True,
 ) -> None:
-    """Share `record` with `agency`: grants to the agency's group, logged with the reason."""
+    """Share `record` with `agency`: grants to the agency's group, logged with the reason and
+    the lawful basis (consent and who gave it, or a gateway and the reason)."""
+    if lawful_basis not in LawfulBasis.values:
+        raise BasisMissing("Choose the lawful basis for sharing")
+    if lawful_basis == LawfulBasis.CONSENT and not consent_by.strip():
+        raise BasisMissing("Enter who gave consent")
+    if lawful_basis != LawfulBasis.CONSENT:
+        consent_by = ""
     model = type(record)
     grant_model = grant_model_of(model)
     codenames = [view_codename(model)] + (
@@ -188,7 +242,12 @@ def record_share(
             content_object=record,
             group=agency.group,
             permission=permission,
-            defaults={"reason": reason, "granted_by": by},
+            defaults={
+                "reason": reason,
+                "granted_by": by,
+                "lawful_basis": lawful_basis,
+                "consent_by": consent_by.strip(),
+            },
         )
     access_log_record(
         user=by,
@@ -196,7 +255,7 @@ def record_share(
         action=Action.SHARE,
         record=record,
         reason=reason,
-        detail={"shared_with": agency.code},
+        detail={"shared_with": agency.code, "lawful_basis": lawful_basis},
     )
 
 

@@ -165,10 +165,28 @@ class AgencyOwnedModel(ArchivableModel):
         abstract = True
 
 
+class LawfulBasis(models.TextChoices):
+    """Why a record may be disclosed to another agency (UK GDPR art. 6 and 9, DPA 2018 s.35 and
+    schedule 8). Without consent, a gateway and its reason are recorded instead."""
+
+    CONSENT = "consent", "Consent given"
+    SAFEGUARDING = "safeguarding", "Without consent: to safeguard a child"
+    LAW_ENFORCEMENT = "law_enforcement", "Without consent: for law enforcement"
+    # Grants made before the basis was recorded (migration default); never offered on a form.
+    NOT_RECORDED = "not_recorded", "Not recorded (shared before the basis was asked for)"
+
+
 class AgencyGrant(GroupObjectPermissionBase):
-    """A django-guardian direct foreign-key grant to an agency's group, with why and by whom."""
+    """A django-guardian direct foreign-key grant to an agency's group, with why and by whom,
+    and the lawful basis of the disclosure."""
 
     reason = models.TextField()
+    lawful_basis = models.CharField(
+        max_length=20, choices=LawfulBasis.choices, default=LawfulBasis.NOT_RECORDED
+    )
+    consent_by = models.CharField(
+        max_length=200, blank=True, help_text="Who gave consent, where the basis is consent"
+    )
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -195,6 +213,8 @@ class AccessLogEntry(models.Model):
         UNSHARE = "unshare", "Withdrew a share"
         DENIED = "denied", "Refused access"
         REFERRAL = "referral", "Referral step"
+        EMERGENCY = "emergency", "Emergency access"
+        RESTRICT = "restrict", "Restricted a record"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

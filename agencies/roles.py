@@ -14,6 +14,14 @@ class Capability(models.TextChoices):
     EDIT_RECORDS = "edit_records", "Record and change children, suspects, cases and concerns"
     SIGN_OFF = "sign_off", "Allocate cases; sign off assessments and referrals"
     SHARE_RECORDS = "share_records", "Share a record with another agency, and withdraw a share"
+    RESTRICT_RECORDS = (
+        "restrict_records",
+        "Restrict a child, suspect or case to named users of the agency, and lift it",
+    )
+    EMERGENCY_ACCESS = (
+        "emergency_access",
+        "Open a restricted record in an emergency, with a reason (time-limited, told at once)",
+    )
     ANSWER_REFERRALS = "answer_referrals", "Acknowledge, accept or decline referrals"
     ANALYSE = "analyse", "Work on suspects, associations, networks and the problem profile"
     CHAIR_MEETINGS = (
@@ -37,14 +45,25 @@ class Capability(models.TextChoices):
 C = Capability
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.FRONTLINE: frozenset({C.VIEW_RECORDS, C.EDIT_RECORDS}),
-    Role.SUPERVISOR: frozenset({C.VIEW_RECORDS, C.EDIT_RECORDS, C.SIGN_OFF, C.CHAIR_MEETINGS}),
+    Role.FRONTLINE: frozenset({C.VIEW_RECORDS, C.EDIT_RECORDS, C.EMERGENCY_ACCESS}),
+    Role.SUPERVISOR: frozenset(
+        {
+            C.VIEW_RECORDS,
+            C.EDIT_RECORDS,
+            C.SIGN_OFF,
+            C.CHAIR_MEETINGS,
+            C.RESTRICT_RECORDS,
+            C.EMERGENCY_ACCESS,
+        }
+    ),
     Role.CSE_LEAD: frozenset(
         {
             C.VIEW_RECORDS,
             C.EDIT_RECORDS,
             C.SIGN_OFF,
             C.SHARE_RECORDS,
+            C.RESTRICT_RECORDS,
+            C.EMERGENCY_ACCESS,
             C.ANSWER_REFERRALS,
             C.CHAIR_MEETINGS,
             C.VIEW_DASHBOARDS,

@@ -9,6 +9,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from agencies.models import LawfulBasis
 from cases import normalise
 from cases.codes import (
     NATIONALITY_CHOICES,
@@ -21,6 +22,7 @@ from cases.codes import (
     YesNoUnknown,
 )
 from cases.models import (
+    HandlingCode,
     MissingEpisode,
     NetworkMember,
     Person,
@@ -119,6 +121,18 @@ class ChildForm(PersonIdentityForm):
         return cleaned
 
 
+def handling_code_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Handling code",
+        choices=HandlingCode.choices,
+        required=False,
+        initial=HandlingCode.NONE,
+        widget=forms.RadioSelect,
+        help_text="For police intelligence: how far it may go. Partners the case is shared "
+        "with do not see what is marked police only.",
+    )
+
+
 class ConcernForm(GovUKForm):
     occurred_on = date_field("Date it happened", required=True)
     occurred_at_time = forms.TimeField(
@@ -178,8 +192,13 @@ class ConcernForm(GovUKForm):
         error_messages={"invalid_choice": "Select people from the list"},
     )
 
-    def __init__(self, *args, indicator_set, known_people=(), **kwargs) -> None:
+    handling_code = handling_code_field()
+
+    def __init__(self, *args, indicator_set, known_people=(), police=False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # Only police agencies mark intelligence with a handling code.
+        if not police:
+            del self.fields["handling_code"]
         self.indicator_set = indicator_set
         self.indicator_objects = list(indicator_set.indicators.all())
         self.fields["indicators"].choices = [
@@ -480,6 +499,12 @@ class NoteForm(GovUKForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Enter the note"},
     )
+    handling_code = handling_code_field()
+
+    def __init__(self, *args, police: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not police:
+            del self.fields["handling_code"]
 
 
 class CloseCaseForm(GovUKForm):
@@ -533,6 +558,45 @@ class MergeForm(GovUKForm):
     )
 
 
+# "Not recorded" marks shares made before the basis was asked for; a new share always has one.
+OFFERED_BASES = [
+    (value, label) for value, label in LawfulBasis.choices if value != LawfulBasis.NOT_RECORDED
+]
+
+
+def lawful_basis_field(label: str, *, help_text: str = "") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=OFFERED_BASES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the lawful basis for sharing",
+            "invalid_choice": "Choose the lawful basis for sharing",
+        },
+    )
+
+
+def consent_by_field() -> forms.CharField:
+    return forms.CharField(
+        label="Who gave consent",
+        help_text="If consent was given: for example the child, or their mother",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Who gave consent must be 200 characters or fewer"},
+    )
+
+
+def clean_consent(form: forms.Form, cleaned: dict) -> None:
+    """Consent needs who gave it; a share without consent keeps no consenter's name."""
+    basis = cleaned.get("lawful_basis")
+    if basis == LawfulBasis.CONSENT:
+        if not cleaned.get("consent_by") and "consent_by" not in form.errors:
+            form.add_error("consent_by", "Enter who gave consent")
+    elif basis:
+        cleaned["consent_by"] = ""
+
+
 class ShareForm(GovUKForm):
     agency = forms.ModelChoiceField(
         label="Agency to share with",
@@ -544,9 +608,14 @@ class ShareForm(GovUKForm):
             "invalid_choice": "Select one of the agencies listed",
         },
     )
+    lawful_basis = lawful_basis_field(
+        "Lawful basis for sharing", help_text="The receiving agency is shown the basis"
+    )
+    consent_by = consent_by_field()
     reason = forms.CharField(
         label="Reason for sharing",
-        help_text="Why this agency needs the record, and the lawful basis for sharing it",
+        help_text="Why this agency needs the record. Without consent, why sharing is needed to "
+        "safeguard the child or for law enforcement.",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
         error_messages={"required": "Enter the reason for sharing"},
@@ -555,6 +624,11 @@ class ShareForm(GovUKForm):
     def __init__(self, *args, agencies, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
+
+    def clean(self):
+        cleaned = super().clean()
+        clean_consent(self, cleaned)
+        return cleaned
 
 
 class UnshareForm(GovUKForm):

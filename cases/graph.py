@@ -18,7 +18,6 @@ from agencies.access import visible
 from agencies.models import Agency
 from cases.models import (
     Association,
-    Case,
     Concern,
     ConcernDetail,
     ConcernLocation,
@@ -98,7 +97,9 @@ def link_graph(user, around: set[int] | None = None) -> nx.Graph:
         for pk, kind, normalised in sharing:
             graph.add_edge(add_person(pk), f"{kind}:{normalised}", label="")
 
-    concerns = Concern.objects.filter(case__in=visible(user, Case.objects.all()))
+    from cases.selectors import concerns_visible
+
+    concerns = concerns_visible(user=user)
     if around is not None:
         # Two indexed lookups joined in SQL (one OR of both made PostgreSQL read every
         # concern), so that the thousands of concern ids never travel as parameters.

@@ -273,6 +273,15 @@ class Association(AgencyOwnedModel):
         return self.get_relationship_display()
 
 
+class HandlingCode(models.TextChoices):
+    """How far police intelligence in a concern or note may go (after the 3x5x2 handling
+    conditions). The record's own sharing decides everything else."""
+
+    NONE = "", "No handling restriction: follows the case"
+    POLICE_ONLY = "police_only", "Police only: not to be shared outside police agencies"
+    ORIGINATOR_ONLY = "originator_only", "Originating agency only: not to be shared at all"
+
+
 class Concern(ArchivableModel):
     """A concern logged about a child. Belongs to the child's case and follows its access."""
 
@@ -304,6 +313,9 @@ class Concern(ArchivableModel):
     indicator_codes = models.JSONField(default=list, blank=True)
     provisional_category = models.PositiveSmallIntegerField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    handling_code = models.CharField(
+        max_length=20, choices=HandlingCode.choices, default=HandlingCode.NONE, blank=True
+    )
 
     history = HistoricalRecords()
 
@@ -480,6 +492,13 @@ class NetworkMember(BaseModel):
 class CaseNote(ArchivableModel):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
     text = models.TextField()
+    # The agency the note was written for; its handling code is judged against it.
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+", null=True
+    )
+    handling_code = models.CharField(
+        max_length=20, choices=HandlingCode.choices, default=HandlingCode.NONE, blank=True
+    )
 
     history = HistoricalRecords()
 

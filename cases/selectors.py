@@ -12,7 +12,7 @@ from django.db.models import DateTimeField, F, Min, Q, QuerySet, When
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
-from agencies.access import visible
+from agencies.access import reachable_through, record_agencies, visible
 from agencies.models import Agency, User
 from cases import matching, normalise
 from cases.graph import Suggestion
@@ -21,6 +21,7 @@ from cases.models import (
     Case,
     CaseNote,
     Concern,
+    HandlingCode,
     MissingEpisode,
     Person,
     PersonContact,
@@ -39,13 +40,60 @@ def case_list_visible(*, user: User) -> QuerySet[Case]:
     )
 
 
+def case_list_with_withheld(*, user: User) -> QuerySet[Case]:
+    """The case list: the cases the user may open, and those restricted away from them marked
+    `withheld`, which the list shows only as existing."""
+    return visible(
+        user, Case.objects.filter(archived_at__isnull=True), with_withheld=True
+    ).select_related("child", "owner_agency", "lead_professional")
+
+
 def people_visible(*, user: User) -> QuerySet[Person]:
     return visible(user, Person.objects.filter(archived_at__isnull=True))
 
 
+def handling_permits(*, user: User, originator: str) -> Q:
+    """Concerns or notes whose handling code lets the user see them, where they see the case:
+    no code; police only, to users of a police agency the case reaches; originating agency
+    only, to users of the agency that recorded it (`originator`, the field naming it)."""
+    memberships = record_agencies(user)
+    police_ids = set(
+        Agency.objects.filter(
+            pk__in=[m.agency_id for m in memberships], type=Agency.Type.POLICE
+        ).values_list("pk", flat=True)
+    )
+    police = [m for m in memberships if m.agency_id in police_ids]
+    condition = Q(handling_code=HandlingCode.NONE) | Q(
+        handling_code=HandlingCode.ORIGINATOR_ONLY,
+        **{f"{originator}_id__in": [m.agency_id for m in memberships]},
+    )
+    if police:
+        condition |= Q(
+            handling_code=HandlingCode.POLICE_ONLY,
+            case__in=reachable_through(police, Case.objects.all()),
+        )
+    return condition
+
+
 def concerns_visible(*, user: User) -> QuerySet[Concern]:
-    """Concerns follow their case."""
-    return Concern.objects.filter(case__in=visible(user, Case.objects.all()))
+    """Concerns follow their case, within their handling code."""
+    return Concern.objects.filter(
+        handling_permits(user=user, originator="reporter_agency"),
+        case__in=visible(user, Case.objects.all()),
+    )
+
+
+def concerns_of_case(*, user: User, case: Case) -> QuerySet[Concern]:
+    """The concerns of a case the user sees (the caller has checked the case)."""
+    return case.concerns.filter(handling_permits(user=user, originator="reporter_agency"))
+
+
+def notes_of_cases(*, user: User, cases) -> QuerySet[CaseNote]:
+    return CaseNote.objects.filter(
+        handling_permits(user=user, originator="agency"),
+        case__in=cases,
+        archived_at__isnull=True,
+    )
 
 
 def years_before(day: date, years: int) -> date:
@@ -69,8 +117,10 @@ class SearchResult:
 
 def person_search(*, user: User, criteria: dict) -> list[SearchResult]:
     """Visible people matching the criteria, best first. Names are matched by phonetic keys
-    (spelling variants, transposed names) and by word prefixes (full-text search)."""
-    people = people_visible(user=user)
+    (spelling variants, transposed names) and by word prefixes (full-text search). People
+    restricted away from the user come last, marked `withheld`: the page shows only that a
+    restricted record matched, and who holds it."""
+    people = visible(user, Person.objects.filter(archived_at__isnull=True), with_withheld=True)
     query = matching.MatchQuery(
         names=[criteria["name"]] if criteria.get("name") else [],
         date_of_birth=criteria.get("date_of_birth"),
@@ -122,7 +172,9 @@ def person_search(*, user: User, criteria: dict) -> list[SearchResult]:
     elif not found:
         for person in people.prefetch_related("aliases")[: matching.MAX_CANDIDATES]:
             found[person.pk] = (person, matching.score(query, person))
-    results = sorted(found.values(), key=lambda item: (-item[1], str(item[0])))[:50]
+    results = sorted(found.values(), key=lambda item: (item[0].withheld, -item[1], str(item[0])))[
+        :50
+    ]
     owners = {p.owner_agency_id for p, _ in results}
     agencies = Agency.objects.in_bulk(owners)
     for person, _ in results:
@@ -226,7 +278,10 @@ def child_chronology(
 
     events: list[ChronologyEvent] = []
     if "concern" in kinds:
-        for concern in Concern.objects.filter(case__in=cases).select_related("reporter_agency"):
+        concerns = Concern.objects.filter(
+            handling_permits(user=user, originator="reporter_agency"), case__in=cases
+        )
+        for concern in concerns.select_related("reporter_agency"):
             category = (
                 f"; provisional category {concern.provisional_category}"
                 if concern.provisional_category
@@ -236,7 +291,10 @@ def child_chronology(
                 ChronologyEvent(
                     at=_at(concern.occurred_on, concern.occurred_at_time),
                     kind="concern",
-                    title=f"Concern ({concern.get_status_display().lower()})",
+                    title=f"Concern ({concern.get_status_display().lower()})"
+                    + (
+                        f" – {concern.get_handling_code_display()}" if concern.handling_code else ""
+                    ),
                     summary=f"{held(concern.case_id)}{len(concern.indicator_codes)} warning "
                     f"signs ticked{category}. Recorded by {concern.reporter_agency.name}.",
                     url=f"/concerns/{concern.public_id}/",
@@ -288,14 +346,15 @@ def child_chronology(
                 )
             )
     if "note" in kinds:
-        notes = CaseNote.objects.filter(case__in=cases, archived_at__isnull=True)
+        notes = notes_of_cases(user=user, cases=cases)
         for note in notes.select_related("created_by"):
             author = note.created_by.full_name if note.created_by else "System"
             events.append(
                 ChronologyEvent(
                     at=note.created_at,
                     kind="note",
-                    title=f"Note by {author}",
+                    title=f"Note by {author}"
+                    + (f" – {note.get_handling_code_display()}" if note.handling_code else ""),
                     summary=f"{held(note.case_id)}{note.text}",
                 )
             )
@@ -471,3 +530,82 @@ def retention_reviews_due(*, user: User, agency_ids: list[int], limit: int = 100
         cases_total=cases.count(),
         people_total=people.count(),
     )
+
+
+def case_is_linked_to(*, user: User, case: Case) -> bool:
+    """Whether the user has a working relationship with the case: its lead professional, the
+    person who opened it, someone who recorded in it, someone named on its restriction, or
+    someone in a meeting about it (the chair, or the author or owner of what was recorded
+    there). A view by anyone else is flagged in the access log for the lead professional."""
+    from django.db.models import Exists
+
+    from meetings.models import AgendaContribution, MeetingAction
+    from restrictions.models import RestrictionMember
+
+    if user.pk in (case.lead_professional_id, case.created_by_id):
+        return True
+    items = AgendaItem.objects.filter(kind="case", case_id=case.pk)
+    checks = [
+        Concern.objects.filter(case_id=case.pk, created_by_id=user.pk),
+        CaseNote.objects.filter(case_id=case.pk, created_by_id=user.pk),
+        RiskAssessment.objects.filter(case_id=case.pk, created_by_id=user.pk),
+        RestrictionMember.objects.filter(
+            user_id=user.pk, restriction__lifted_at__isnull=True
+        ).filter(Q(restriction__case_id=case.pk) | Q(restriction__person_id=case.child_id)),
+        items.filter(meeting__chair_id=user.pk),
+        AgendaContribution.objects.filter(item__in=items, created_by_id=user.pk),
+        MeetingAction.objects.filter(item__in=items).filter(
+            Q(owner_id=user.pk) | Q(created_by_id=user.pk)
+        ),
+    ]
+    found = Case.objects.filter(pk=case.pk).annotate(
+        **{f"linked_{n}": Exists(check) for n, check in enumerate(checks)}
+    )
+    row = found.values(*(f"linked_{n}" for n in range(len(checks)))).first() or {}
+    return any(row.values())
+
+
+def case_viewers(*, case: Case, limit: int) -> list:
+    """The latest views of the case (opened, printed, opened in an emergency), newest first,
+    each with who, their agency, when, and whether they were linked to the case."""
+    from agencies.models import AccessLogEntry
+
+    Action = AccessLogEntry.Action
+    return list(
+        AccessLogEntry.objects.filter(
+            record_type="case",
+            record_id=case.public_id,
+            action__in=[Action.VIEW, Action.PRINT, Action.EMERGENCY],
+        )
+        .select_related("user", "agency")
+        .order_by("-id")[:limit]
+    )
+
+
+def unlinked_views_of_cases_led_by(*, user: User, since: datetime) -> list:
+    """Views since `since` of the open cases the user is lead professional of, by people not
+    linked to them: what the task list points the lead professional to."""
+    from agencies.models import AccessLogEntry
+
+    led = {
+        public_id: case
+        for public_id, case in (
+            (case.public_id, case)
+            for case in Case.objects.filter(
+                lead_professional_id=user.pk, status=Case.Status.OPEN, archived_at__isnull=True
+            ).select_related("child")
+        )
+    }
+    if not led:
+        return []
+    entries = (
+        AccessLogEntry.objects.filter(
+            record_type="case", record_id__in=list(led), at__gte=since, detail__unlinked=True
+        )
+        .exclude(user_id=user.pk)
+        .order_by("-id")
+    )
+    counts: dict = {}
+    for record_id in entries.values_list("record_id", flat=True)[:500]:
+        counts[record_id] = counts.get(record_id, 0) + 1
+    return [(led[record_id], count) for record_id, count in counts.items()]

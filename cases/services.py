@@ -26,6 +26,7 @@ from cases.models import (
     ConcernDetail,
     ConcernLocation,
     ConcernPerson,
+    HandlingCode,
     Location,
     MissingEpisode,
     Network,
@@ -243,6 +244,19 @@ class ConcernData:
     location_postcode_district: str = ""
     vehicles: list[tuple[str, str]] = field(default_factory=list)
     phones: list[tuple[str, str]] = field(default_factory=list)
+    handling_code: str = ""
+
+
+class HandlingCodeRefused(ValueError):
+    """A handling code from an agency that is not a police agency."""
+
+
+def _handling_code_check(code: str, agency: Agency) -> str:
+    if code and agency.type != Agency.Type.POLICE:
+        raise HandlingCodeRefused("Only a police agency marks a record with a handling code")
+    if code not in HandlingCode.values:
+        raise HandlingCodeRefused("Choose a handling code from the list")
+    return code
 
 
 @transaction.atomic
@@ -275,6 +289,7 @@ def concern_log(
         indicator_codes=sorted(data.indicator_codes),
         provisional_category=screening.category if data.indicator_codes else None,
         submitted_at=timezone.now() if submit else None,
+        handling_code=_handling_code_check(data.handling_code, reporter_agency),
     )
     _stamp(concern, by)
     concern.save()
@@ -396,6 +411,7 @@ def concern_draft_update(*, concern: Concern, data: ConcernData, submit: bool, b
     )
     for name in ("occurred_on", "occurred_at_time", "place", "narrative", "reporter_name"):
         setattr(concern, name, getattr(data, name))
+    concern.handling_code = _handling_code_check(data.handling_code, concern.reporter_agency)
     concern.indicator_codes = sorted(data.indicator_codes)
     concern.provisional_category = screening.category if data.indicator_codes else None
     _stamp(concern, by, "Draft completed")
@@ -507,8 +523,14 @@ def missing_episode_update(
 
 
 @transaction.atomic
-def case_note_add(*, case: Case, text: str, by: User) -> CaseNote:
-    note = CaseNote(case=case, text=text)
+def case_note_add(
+    *, case: Case, text: str, agency: Agency, handling_code: str = "", by: User
+) -> CaseNote:
+    """A note on the case, written for `agency` (its handling code is judged against it)."""
+    note = CaseNote(
+        case=case, text=text, agency=agency,
+        handling_code=_handling_code_check(handling_code, agency),
+    )  # fmt: skip
     _stamp(note, by)
     note.save()
     return note
@@ -611,13 +633,18 @@ def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) 
         row.person = survivor
         _stamp(row, by, f"Merged from {duplicate.public_id}")
         row.save()
-    for agency in Agency.objects.filter(group__in=duplicate.grants.values("group")).exclude(
-        pk=survivor.owner_agency_id
-    ):
+    carried = {
+        grant.group_id: grant
+        for grant in duplicate.grants.exclude(group__agency=survivor.owner_agency_id)
+    }
+    for agency in Agency.objects.filter(group__in=carried):
+        grant = carried[agency.group_id]
         record_share(
             record=survivor,
             agency=agency,
             reason=f"Carried over from the merged record {duplicate.public_id}",
+            lawful_basis=grant.lawful_basis,
+            consent_by=grant.consent_by,
             by=by,
         )
     _stamp(survivor, by, f"Merged with {duplicate.public_id}: {reason}")
@@ -633,11 +660,16 @@ def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) 
 
 
 @transaction.atomic
-def case_share(*, case: Case, agency: Agency, reason: str, by: User) -> None:
+def case_share(
+    *, case: Case, agency: Agency, reason: str, lawful_basis: str, consent_by: str = "", by: User
+) -> None:
     """Share a case and its child's record with another agency (suspects are shared one by
-    one, when the receiving agency asks)."""
-    record_share(record=case, agency=agency, reason=reason, by=by)
-    record_share(record=case.child, agency=agency, reason=reason, by=by)
+    one, when the receiving agency asks), on the lawful basis given."""
+    for record in (case, case.child):
+        record_share(
+            record=record, agency=agency, reason=reason, lawful_basis=lawful_basis,
+            consent_by=consent_by, by=by,
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -648,9 +680,20 @@ def case_unshare(*, case: Case, agency: Agency, reason: str, by: User) -> None:
 
 
 @transaction.atomic
-def person_share(*, person: Person, agency: Agency, reason: str, by: User) -> None:
+def person_share(
+    *,
+    person: Person,
+    agency: Agency,
+    reason: str,
+    lawful_basis: str,
+    consent_by: str = "",
+    by: User,
+) -> None:
     """Share one person's record (for example a suspect another agency asked for)."""
-    record_share(record=person, agency=agency, reason=reason, by=by)
+    record_share(
+        record=person, agency=agency, reason=reason, lawful_basis=lawful_basis,
+        consent_by=consent_by, by=by,
+    )  # fmt: skip
 
 
 class ShareStillNeeded(Exception):

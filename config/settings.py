@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "reports",
     "meetings",
     "interventions",
+    "restrictions",
     "bench",
 ]
 
@@ -349,3 +350,9 @@ ANONYMOUS_USER_NAME = None
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
 HEALTH_CHECK_TIMEOUT = timedelta(seconds=3).total_seconds()
+
+# How long emergency ("break-glass") access to a restricted record lasts: long enough to deal
+# with the emergency, short enough that it never becomes standing access.
+EMERGENCY_ACCESS_FOR = timedelta(minutes=int(os.environ.get("EMERGENCY_ACCESS_MINUTES", "240")))
+# The "who has looked" panel of a case lists this many of the latest viewers.
+WHO_HAS_LOOKED_LIMIT = 20

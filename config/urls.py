@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("meetings.urls")),
     path("", include("interventions.urls")),
+    path("", include("restrictions.urls")),
 ]
 
 handler400 = "core.views.bad_request"

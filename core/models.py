@@ -97,6 +97,7 @@ class Task(models.Model):
         REFERRAL_OVERDUE = "referral_overdue", "Referral overdue"
         REFERRAL_UPDATE = "referral_update", "Referral answered"
         ACCESS_REQUEST = "access_request", "Request for access to a record"
+        EMERGENCY_ACCESS = "emergency_access", "Emergency access to a restricted record"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
@@ -105,7 +106,11 @@ class Task(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=40, choices=Kind.choices)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="tasks")
-    role = models.CharField(max_length=30)
+    role = models.CharField(max_length=30, blank=True)
+    # A task for one person (the lead professional of a case) rather than a role.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     title = models.CharField(max_length=300)
     # Identifiers only (public ids, agency codes): what the task is about.
     subject = models.JSONField(default=dict)

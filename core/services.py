@@ -65,13 +65,16 @@ def task_complete(*, task, by) -> None:
 
 
 @transaction.atomic
-def task_create(*, kind: str, agency_id: int, role: str, title: str, subject: dict) -> Task:
-    """Put a task on the list of everyone holding `role` in the agency, and e-mail them (in the
-    background, once the transaction commits; the e-mail names nobody)."""
+def task_create(
+    *, kind: str, agency_id: int, role: str, title: str, subject: dict, user=None
+) -> Task:
+    """Put a task on the list of everyone holding `role` in the agency, or of one `user` of
+    it, and e-mail them (in the background, once the transaction commits; the e-mail names
+    nobody)."""
     from core.tasks import task_email_send
 
     task = Task.objects.create(
-        kind=kind, agency_id=agency_id, role=role, title=title, subject=subject
+        kind=kind, agency_id=agency_id, role=role, title=title, subject=subject, user=user
     )
     # robust: a broker that cannot be reached must not turn a saved action into an error page;
     # the task is on the list whatever happens to its e-mail.
@@ -87,11 +90,13 @@ def task_email_deliver(*, task_id: int) -> bool:
         task = Task.objects.select_for_update().filter(pk=task_id).first()
         if task is None or task.emailed_at is not None:
             return False
-        recipients = list(
-            Membership.objects.filter(
-                agency_id=task.agency_id, role=task.role, is_active=True, user__is_active=True
-            ).values_list("user__email", flat=True)
+        members = Membership.objects.filter(
+            agency_id=task.agency_id, is_active=True, user__is_active=True
         )
+        members = (
+            members.filter(user_id=task.user_id) if task.user_id else members.filter(role=task.role)
+        )
+        recipients = sorted(set(members.values_list("user__email", flat=True)))
         if recipients:
             link = settings.SITE_URL + reverse("core:task-detail", args=[task.public_id])
             send_mail(

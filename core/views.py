@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +15,9 @@ from core.health import health_status, worker_status
 from core.models import Task
 from core.selectors import tasks_for
 from core.services import task_complete
+
+# How far back the task list looks for views of the lead professional's cases by unlinked people.
+UNLINKED_VIEWS_FOR = timedelta(days=7)
 
 
 @require_GET
@@ -87,6 +92,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def task_list(request: HttpRequest) -> HttpResponse:
     tasks = tasks_for(request.user).filter(status=Task.Status.OPEN).order_by("-created_at", "-id")
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    from cases.selectors import unlinked_views_of_cases_led_by
     from interventions.selectors import flags_due_for_review
     from meetings.selectors import actions_as_seen
 
@@ -98,6 +104,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "tasks": page.object_list,
             "meeting_actions": actions_as_seen(user=request.user),
             "flags_due": flags_due_for_review(user=request.user).count(),
+            "unlinked_views": unlinked_views_of_cases_led_by(
+                user=request.user, since=timezone.now() - UNLINKED_VIEWS_FOR
+            ),
         },
     )
 
@@ -125,6 +134,15 @@ def task_detail(request: HttpRequest, public_id) -> HttpResponse:
         if "assessment" in subject
         else None
     )
+    emergency = None
+    if "emergency_access" in subject:
+        from restrictions.models import EmergencyAccess
+
+        emergency = (
+            EmergencyAccess.objects.filter(public_id=subject["emergency_access"])
+            .select_related("user", "agency")
+            .first()
+        )
     agencies = Agency.objects.in_bulk(
         [subject.get("recorded_by_agency"), subject.get("requested_by_agency")],
         field_name="code",
@@ -139,6 +157,7 @@ def task_detail(request: HttpRequest, public_id) -> HttpResponse:
             "assessment": assessment,
             "recorded_by": agencies.get(subject.get("recorded_by_agency")),
             "requested_by": agencies.get(subject.get("requested_by_agency")),
+            "emergency": emergency,
         },
     )
 

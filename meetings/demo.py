@@ -37,7 +37,13 @@ def demo_meeting_seed() -> int:
     )
     for case in Case.objects.filter(reference__startswith="DEMO-").order_by("reference"):
         if case.owner_agency_id != police.pk:
-            case_share(case=case, agency=police, reason="Referred to the demo MASE", by=chair)
+            case_share(
+                case=case,
+                agency=police,
+                reason="Referred to the demo MASE",
+                lawful_basis="safeguarding",
+                by=chair,
+            )
         item = agenda_item_add(meeting=meeting, kind="case", subject=case, by=chair)
         meeting_action_add(
             item=item,

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
+from agencies.models import LawfulBasis
 from cases.codes import YesNoUnknown
+from cases.forms import clean_consent, consent_by_field, lawful_basis_field
 from core.forms import GovUKForm
 from referrals.models import Referral
 
@@ -45,10 +47,35 @@ class ReferralForm(GovUKForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select whether the child and family know"},
     )
+    lawful_basis = lawful_basis_field(
+        "Lawful basis for sharing the case",
+        help_text="The receiving agency sees the case when it accepts the referral, and is "
+        "shown this basis before it does",
+    )
+    consent_by = consent_by_field()
+    basis_reason = forms.CharField(
+        label="Why the case is shared without consent",
+        help_text="Why sharing is needed to safeguard the child or for law enforcement. "
+        "Leave empty if consent was given.",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"max_length": "The reason must be 2000 characters or fewer"},
+    )
 
     def __init__(self, *args, agencies, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_agency"].queryset = agencies
+
+    def clean(self):
+        cleaned = super().clean()
+        clean_consent(self, cleaned)
+        basis = cleaned.get("lawful_basis")
+        if basis == LawfulBasis.CONSENT:
+            cleaned["basis_reason"] = ""
+        elif basis and not cleaned.get("basis_reason") and "basis_reason" not in self.errors:
+            self.add_error("basis_reason", "Enter why the case is shared without consent")
+        return cleaned
 
 
 class ReasonForm(GovUKForm):

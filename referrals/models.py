@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from agencies.models import LawfulBasis
 from cases.codes import YesNoUnknown
 from core.models import BaseModel
 
@@ -56,6 +57,12 @@ class Referral(BaseModel):
     reason = models.TextField()
     asked_for = models.TextField("what is asked for")
     already_done = models.TextField("what the referrer has already done", blank=True)
+    # The basis on which the case is disclosed to the receiving agency when it accepts.
+    lawful_basis = models.CharField(
+        max_length=20, choices=LawfulBasis.choices, default=LawfulBasis.NOT_RECORDED
+    )
+    consent_by = models.CharField("consent given by", max_length=200, blank=True)
+    basis_reason = models.TextField("why it is shared without consent", blank=True)
     child_family_aware = models.CharField(
         "the child and family know of the referral",
         max_length=10,

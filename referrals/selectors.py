@@ -12,10 +12,16 @@ S = Referral.Status
 
 
 def referrals_visible(*, user) -> QuerySet[Referral]:
+    """Referrals from or to the user's agencies, except those of a case restricted away from
+    the user (at either end: a referral names the child)."""
+    from cases.models import Case
+    from restrictions.selectors import restriction_condition
+
     agency_ids = [m.agency_id for m in record_agencies(user)]
     # A draft is the referrer's until it is sent: the receiving agency must not read it.
     return Referral.objects.filter(
-        Q(from_agency_id__in=agency_ids) | (Q(to_agency_id__in=agency_ids) & ~Q(status=S.DRAFT))
+        Q(from_agency_id__in=agency_ids) | (Q(to_agency_id__in=agency_ids) & ~Q(status=S.DRAFT)),
+        case__in=Case.objects.filter(restriction_condition(user=user, model=Case)),
     ).select_related("case__child", "from_agency", "to_agency")
 
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies.access import BasisMissing
 from agencies.access_log import access_log_record
-from agencies.models import AccessLogEntry, Agency, Role, User
+from agencies.models import AccessLogEntry, Agency, LawfulBasis, Role, User
 from cases.models import Case, Person
 from cases.services import case_share
 from core.models import Task
@@ -20,6 +21,10 @@ from referrals import deadlines
 from referrals.models import Escalation, Referral
 
 S = Referral.Status
+
+
+class RecordRestricted(Exception):
+    """A restricted case is not referred; nothing was changed."""
 
 
 class TransitionRefused(Exception):
@@ -55,10 +60,35 @@ class ReferralData:
     asked_for: str
     already_done: str
     child_family_aware: str
+    lawful_basis: str
+    consent_by: str = ""
+    basis_reason: str = ""
+
+
+def _basis(data: ReferralData) -> tuple[str, str, str]:
+    """The basis on which the case will be shared: consent and who gave it, or a gateway and
+    why; only what the basis needs is kept. Raises BasisMissing."""
+    consent_by, basis_reason = data.consent_by.strip(), data.basis_reason.strip()
+    if data.lawful_basis not in LawfulBasis.values or data.lawful_basis == LawfulBasis.NOT_RECORDED:
+        raise BasisMissing("Choose the lawful basis for sharing")
+    if data.lawful_basis == LawfulBasis.CONSENT:
+        if not consent_by:
+            raise BasisMissing("Enter who gave consent")
+        return data.lawful_basis, consent_by, ""
+    if not basis_reason:
+        raise BasisMissing("Enter why the case is shared without consent")
+    return data.lawful_basis, "", basis_reason
 
 
 @transaction.atomic
 def referral_create(*, case: Case, from_agency: Agency, data: ReferralData, by: User) -> Referral:
+    """A draft referral of the case. A restricted case is not referred: nobody outside its
+    agency could read the referral."""
+    from restrictions.selectors import restrictions_over
+
+    if restrictions_over(record=case):
+        raise RecordRestricted("The record is restricted: lift the restriction to refer it")
+    lawful_basis, consent_by, basis_reason = _basis(data)
     referral = Referral(
         case=case,
         from_agency=from_agency,
@@ -68,6 +98,9 @@ def referral_create(*, case: Case, from_agency: Agency, data: ReferralData, by: 
         asked_for=data.asked_for,
         already_done=data.already_done,
         child_family_aware=data.child_family_aware,
+        lawful_basis=lawful_basis,
+        consent_by=consent_by,
+        basis_reason=basis_reason,
         created_by=by,
         modified_by=by,
         last_actor=by,
@@ -149,7 +182,12 @@ def referral_accept(*, referral: Referral, by: User) -> Referral:
     case_share(
         case=referral.case,
         agency=referral.to_agency,
-        reason=f"Referral {referral.public_id} accepted",
+        reason=(
+            f"Referral {referral.public_id} accepted"
+            + (f": {referral.basis_reason}" if referral.basis_reason else "")
+        ),
+        lawful_basis=referral.lawful_basis,
+        consent_by=referral.consent_by,
         by=by,
     )
     _tell(referral, referral.from_agency_id, Role.CSE_LEAD, Task.Kind.REFERRAL_UPDATE,

@@ -20,6 +20,7 @@ from cases.views.case import case_for, referrals_with_overdue
 from referrals import selectors, services
 from referrals.forms import OutcomeForm, ReasonForm, ReferralForm
 from referrals.models import Referral
+from restrictions.selectors import restrictions_over
 
 DONE_MESSAGES = {
     "send": "Referral sent",
@@ -95,8 +96,9 @@ def referral_new(request: HttpRequest, public_id) -> HttpResponse:
         .exclude(pk=from_agency.pk)
         .distinct()
     )
+    restricted = bool(restrictions_over(record=case))
     form = ReferralForm(data=request.POST if request.method == "POST" else None, agencies=agencies)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not restricted and form.is_valid():
         referral = services.referral_create(
             case=case,
             from_agency=from_agency,
@@ -109,7 +111,11 @@ def referral_new(request: HttpRequest, public_id) -> HttpResponse:
         else:
             messages.success(request, "Referral saved as a draft")
         return redirect("referrals:referral-detail", public_id=referral.public_id)
-    return render(request, "referrals/referral_form.html", {"case": case, "form": form})
+    return render(
+        request,
+        "referrals/referral_form.html",
+        {"case": case, "form": form, "restricted": restricted},
+    )
 
 
 def access_request_token(referral: Referral, person_pk: int) -> str:

@@ -31,6 +31,7 @@ from cases.models import (
     Person,
     PersonLocation,
 )
+from cases.selectors import handling_permits
 from reports.ceop import suspects_counted, victims_counted
 from reports.models import ImportedRecord
 from reports.selectors import Period
@@ -102,7 +103,9 @@ def template_rows(*, user: User, start: date, end: date, agencies: list[Agency])
         episodes[case_id] += 1
     indicators: dict[int, set[str]] = defaultdict(set)
     for case_id, codes in Concern.objects.filter(
-        case_id__in=case_ids, status="submitted"
+        handling_permits(user=user, originator="reporter_agency"),
+        case_id__in=case_ids,
+        status="submitted",
     ).values_list("case_id", "indicator_codes"):
         indicators[case_id].update(codes)
 

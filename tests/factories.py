@@ -17,6 +17,20 @@ from indicators.models import IndicatorSet
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
+# Staff names are made up and share no part with any name Faker gives the people in the
+# records (checked in tests/core/test_factories.py), so that a test asserting a child's or
+# suspect's name is absent from a page cannot be failed by the name of the user signed in.
+STAFF_FIRST_NAMES = ("Quorra", "Zephyrine", "Ysolde", "Brannoc", "Thessaly", "Caddoc", "Wenna",
+                     "Ilsabet", "Morwen", "Tamsyn", "Locryn", "Ebrel", "Kerensa")  # fmt: skip
+STAFF_LAST_NAMES = ("Quillfeather", "Brackwater", "Pendrigg", "Vossbury", "Marrowdene",
+                    "Skelbrooke", "Ardvorlich", "Culzean", "Drumochter")  # fmt: skip
+
+
+def staff_name(n: int) -> str:
+    first = STAFF_FIRST_NAMES[n % len(STAFF_FIRST_NAMES)]
+    last = STAFF_LAST_NAMES[(n // len(STAFF_FIRST_NAMES)) % len(STAFF_LAST_NAMES)]
+    return f"{first} {last}"
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -24,7 +38,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@agency.example")
-    full_name = factory.Faker("name", locale="en_GB")
+    full_name = factory.Sequence(staff_name)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs) -> User:

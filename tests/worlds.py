@@ -50,14 +50,32 @@ def record_world() -> RecordWorld:
         )
         for status in ("draft", "awaiting_sign_off")
     )
-    case_share(case=case, agency=shared, reason="Referral accepted", by=UserFactory())
+    case_share(
+        case=case,
+        agency=shared,
+        reason="Referral accepted",
+        lawful_basis="safeguarding",
+        by=UserFactory(),
+    )
     network = Network.objects.create(owner_agency=owner, name="Mill Street")
     member = NetworkMember.objects.create(network=network, person=case.child, role="victim")
     suspect = PersonFactory(owner_agency=owner, kind="suspect")
     Association.objects.create(owner_agency=owner, from_person=case.child, to_person=suspect)
     episode = MissingEpisode.objects.create(case=case, started_at=timezone.now())
-    record_share(record=suspect, agency=shared, reason="Joint operation", by=UserFactory())
-    record_share(record=network, agency=shared, reason="Joint operation", by=UserFactory())
+    record_share(
+        record=suspect,
+        agency=shared,
+        reason="Joint operation",
+        lawful_basis="safeguarding",
+        by=UserFactory(),
+    )
+    record_share(
+        record=network,
+        agency=shared,
+        reason="Joint operation",
+        lawful_basis="safeguarding",
+        by=UserFactory(),
+    )
     interventions = intervention_world(owner=owner, shared=shared, case=case, suspect=suspect)
     # A meeting chaired by the holding agency and attended by the one the case is shared with.
     chair = MembershipFactory(agency=owner, role=Role.CSE_LEAD).user
@@ -100,7 +118,9 @@ def intervention_world(*, owner, shared, case, suspect) -> dict:
     by = UserFactory()
     location = Location.objects.create(owner_agency=owner, type="hotel", postcode_district="LS1")
     PersonLocation.objects.create(person=suspect, location=location, role="exploitation")
-    record_share(record=location, agency=shared, reason="Joint operation", by=by)
+    record_share(
+        record=location, agency=shared, reason="Joint operation", lawful_basis="safeguarding", by=by
+    )
     flag = interventions.flag_set(
         record=suspect, flag_type=FlagType.objects.get(code="cse"), reason="Grooming seen",
         owner=MembershipFactory(agency=owner).user, review_on=date.today(), by=by,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from agencies import access
 from agencies.decorators import capability_required, recent_authentication_required
 from agencies.models import AccessLogEntry, Agency
-from agencies.roles import Capability
+from agencies.roles import Capability, role_can
 from cases import selectors, services
 from cases.forms import CaseDetailsForm, CloseCaseForm, NoteForm, ShareForm, UnshareForm
 from cases.models import Case
@@ -26,6 +27,25 @@ from indicators.scoring import band_of_category
 from indicators.selectors import assessments_completed, indicator_set_current
 
 CASES = Case.objects.select_related("child", "owner_agency", "lead_professional")
+
+
+def log_case_view(
+    request: HttpRequest, case: Case, *, action: str = AccessLogEntry.Action.VIEW, detail=None
+) -> None:
+    """Log a view of the case, flagged `unlinked` when the viewer has no working relationship
+    with it, for the lead professional's "who has looked" panel."""
+    detail = dict(detail or {})
+    if not selectors.case_is_linked_to(user=request.user, case=case):
+        detail["unlinked"] = True
+    access.log_view(request, case, action=action, detail=detail or None)
+
+
+def may_see_viewers(user, case: Case) -> bool:
+    """The lead professional, and those who search the holding agency's access log."""
+    return user.pk == case.lead_professional_id or any(
+        m.agency_id == case.owner_agency_id and role_can(m.role, Capability.VIEW_ACCESS_LOG)
+        for m in access.user_agency_roles(user)
+    )
 
 
 def case_for(request: HttpRequest, public_id, capability: Capability) -> Case:
@@ -39,7 +59,7 @@ def case_for(request: HttpRequest, public_id, capability: Capability) -> Case:
 @capability_required(Capability.VIEW_RECORDS)
 def case_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
-    cases = selectors.case_list_visible(user=request.user)
+    cases = selectors.case_list_with_withheld(user=request.user)
     if status in Case.Status.values:
         cases = cases.filter(status=status)
     page = Paginator(cases.order_by("-modified_at"), 25).get_page(request.GET.get("page"))
@@ -60,7 +80,7 @@ def referrals_with_overdue(referrals) -> list:
 
 def case_detail(request: HttpRequest, public_id) -> HttpResponse:
     case = case_for(request, public_id, Capability.VIEW_RECORDS)
-    access.log_view(request, case)
+    log_case_view(request, case)
     linked = selectors.linked_people(user=request.user, child=case.child)
     completed = list(assessments_completed(case=case))
     trend = [(a.assessed_on, a.final_category) for a in completed]
@@ -75,7 +95,9 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
             "case": case,
             "child": case.child,
             "risk_band": risk_band,
-            "concerns": case.concerns.select_related("reporter_agency")[:10],
+            "concerns": selectors.concerns_of_case(user=request.user, case=case).select_related(
+                "reporter_agency"
+            )[:10],
             "missing_episodes": case.missing_episodes.all()[:10],
             "linked": linked,
             "group_based": selectors.suspects_linked(child=case.child) >= 2,
@@ -87,6 +109,9 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
             "shared_with": Agency.objects.filter(id__in=access.shared_agency_ids(case)),
             "may_edit": access.can(request.user, Capability.EDIT_RECORDS, case),
             "may_share": access.can(request.user, Capability.SHARE_RECORDS, case),
+            "viewers": selectors.case_viewers(case=case, limit=settings.WHO_HAS_LOOKED_LIMIT)
+            if may_see_viewers(request.user, case)
+            else None,
         },
     )
 
@@ -97,7 +122,7 @@ def _chronology_page(request: HttpRequest, public_id, *, template: str, action: 
     events = selectors.child_chronology(
         user=request.user, child=case.child, kinds=set(chosen) or None
     )
-    access.log_view(request, case, action=action, detail={"kinds": chosen, "events": len(events)})
+    log_case_view(request, case, action=action, detail={"kinds": chosen, "events": len(events)})
     return render(
         request,
         template,
@@ -155,12 +180,31 @@ def case_edit(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+def note_agency(request: HttpRequest, case: Case) -> Agency:
+    """The agency a note is written for: the case's holder if the user belongs to it, else
+    the first agency it is shared with that the user records for."""
+    recording = [
+        m.agency_id
+        for m in access.acting_agencies(request.user, case)
+        if role_can(m.role, Capability.EDIT_RECORDS)
+    ]
+    chosen = case.owner_agency_id if case.owner_agency_id in recording else recording[0]
+    return Agency.objects.get(pk=chosen)
+
+
 @require_http_methods(["GET", "POST"])
 def case_note_add(request: HttpRequest, public_id) -> HttpResponse:
     case = case_for(request, public_id, Capability.EDIT_RECORDS)
-    form = NoteForm(data=request.POST if request.method == "POST" else None)
+    agency = note_agency(request, case)
+    form = NoteForm(
+        data=request.POST if request.method == "POST" else None,
+        police=agency.type == Agency.Type.POLICE,
+    )
     if request.method == "POST" and form.is_valid():
-        services.case_note_add(case=case, text=form.cleaned_data["text"], by=request.user)
+        services.case_note_add(
+            case=case, text=form.cleaned_data["text"], agency=agency,
+            handling_code=form.cleaned_data.get("handling_code") or "", by=request.user,
+        )  # fmt: skip
         messages.success(request, "Note added")
         return redirect("cases:case-chronology", public_id=case.public_id)
     return render(request, "cases/case_note.html", {"case": case, "form": form})
@@ -199,7 +243,12 @@ def case_share(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         agency = form.cleaned_data["agency"]
         services.case_share(
-            case=case, agency=agency, reason=form.cleaned_data["reason"], by=request.user
+            case=case,
+            agency=agency,
+            reason=form.cleaned_data["reason"],
+            lawful_basis=form.cleaned_data["lawful_basis"],
+            consent_by=form.cleaned_data["consent_by"],
+            by=request.user,
         )
         messages.success(request, f"The case has been shared with {agency.name}")
         return redirect("cases:case-detail", public_id=case.public_id)

@@ -16,7 +16,7 @@ from agencies.roles import Capability
 from cases import matching, selectors, services
 from cases.forms import ChildForm, ConcernForm, SuspectForm, SuspectFormSet
 from cases.models import Case, Concern, Person
-from cases.views.case import case_for
+from cases.views.case import case_for, log_case_view
 from indicators.scoring import band_of_category
 from indicators.selectors import indicator_set_current
 
@@ -33,6 +33,10 @@ def recording_agency(request: HttpRequest, owner_agency_id: int | None = None) -
     if not agency_ids:
         raise Http404("No such page")
     return Agency.objects.get(pk=agency_ids[0])
+
+
+def is_police(agency: Agency) -> bool:
+    return agency.type == Agency.Type.POLICE
 
 
 def concern_data(
@@ -65,6 +69,7 @@ def concern_data(
         if data["vehicle_registration"]
         else [],
         phones=[(data["phone_number"], data["phone_description"])] if data["phone_number"] else [],
+        handling_code=data.get("handling_code") or "",
     )
 
 
@@ -118,7 +123,9 @@ def concern_new_child(request: HttpRequest) -> HttpResponse:
     indicator_set = indicator_set_current()
     post = request.POST if request.method == "POST" else None
     child_form = ChildForm(data=post, prefix="child")
-    form = ConcernForm(data=post, prefix="concern", indicator_set=indicator_set)
+    form = ConcernForm(
+        data=post, prefix="concern", indicator_set=indicator_set, police=is_police(agency)
+    )
     suspects = SuspectFormSet(data=post, prefix="suspect")
     context = {"child_form": child_form, "form": form, "suspects": suspects, "case": None}
     if request.method == "POST" and "add_suspect" in request.POST:
@@ -236,6 +243,7 @@ def concern_new_for_case(request: HttpRequest, public_id) -> HttpResponse:
         prefix="concern",
         indicator_set=indicator_set,
         known_people=known_people(request, case),
+        police=is_police(agency),
     )
     suspects = SuspectFormSet(data=post, prefix="suspect")
     context = {"form": form, "suspects": suspects, "case": case}
@@ -276,6 +284,7 @@ def concern_initial(concern: Concern) -> dict:
         "vehicle_description": vehicle.description if vehicle else "",
         "phone_number": phone.value if phone else "",
         "phone_description": phone.description if phone else "",
+        "handling_code": concern.handling_code,
     }
 
 
@@ -305,6 +314,7 @@ def concern_edit(request: HttpRequest, public_id) -> HttpResponse:
         indicator_set=concern.indicator_set,
         known_people=list(offered.values()),
         initial=concern_initial(concern),
+        police=is_police(concern.reporter_agency),
     )
     suspects = SuspectFormSet(data=post, prefix="suspect")
     context = {"form": form, "suspects": suspects, "case": concern.case, "concern": concern}
@@ -336,12 +346,18 @@ def concern_for(request: HttpRequest, public_id, capability: Capability) -> Conc
     if concern is None:
         raise Http404("No such record")
     case_for(request, concern.case.public_id, capability)
+    if (
+        not selectors.concerns_of_case(user=request.user, case=concern.case)
+        .filter(pk=concern.pk)
+        .exists()
+    ):
+        raise Http404("No such record")
     return concern
 
 
 def concern_detail(request: HttpRequest, public_id) -> HttpResponse:
     concern = concern_for(request, public_id, Capability.VIEW_RECORDS)
-    access.log_view(request, concern.case)
+    log_case_view(request, concern.case)
     indicators = concern.indicator_set.indicators.filter(code__in=concern.indicator_codes)
     band = (
         band_of_category(concern.indicator_set, concern.provisional_category)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agencies.roles import Capability
-from cases import services
+from cases import selectors, services
 from cases.forms import MissingEpisodeForm
 from cases.models import MissingEpisode
 from cases.views.case import case_for
@@ -20,7 +20,7 @@ def missing_episode_new(request: HttpRequest, public_id) -> HttpResponse:
     form = MissingEpisodeForm(
         data=request.POST if request.method == "POST" else None,
         initial={"type": "missing"},
-        concerns=case.concerns.all(),
+        concerns=selectors.concerns_of_case(user=request.user, case=case),
     )
     if request.method == "POST" and form.is_valid():
         services.missing_episode_record(case=case, by=request.user, **form.cleaned_data)
@@ -40,11 +40,14 @@ def missing_episode_edit(request: HttpRequest, public_id) -> HttpResponse:
     form = MissingEpisodeForm(
         data=request.POST if request.method == "POST" else None,
         initial=initial,
-        concerns=case.concerns.all(),
+        concerns=selectors.concerns_of_case(user=request.user, case=case),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        concerns = data.pop("concerns", [])
+        shown = selectors.concerns_of_case(user=request.user, case=case)
+        # Links to concerns the user may not see (a handling code) stay as they are.
+        unseen = list(episode.concerns.exclude(pk__in=shown.values("pk")))
+        concerns = [*data.pop("concerns", []), *unseen]
         services.missing_episode_update(
             episode=episode,
             changes={k: v for k, v in data.items() if v != initial[k]},

@@ -208,7 +208,12 @@ def person_share(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         agency = form.cleaned_data["agency"]
         services.person_share(
-            person=person, agency=agency, reason=form.cleaned_data["reason"], by=request.user
+            person=person,
+            agency=agency,
+            reason=form.cleaned_data["reason"],
+            lawful_basis=form.cleaned_data["lawful_basis"],
+            consent_by=form.cleaned_data["consent_by"],
+            by=request.user,
         )
         messages.success(request, f"The record has been shared with {agency.name}")
         return redirect("cases:person-detail", public_id=person.public_id)

@@ -31,7 +31,13 @@ def test_visible_returns_owned_and_shared_records_in_one_query(agencies):
     own = CaseFactory.create_batch(3, owner_agency=agencies["a"])
     shared = CaseFactory(owner_agency=agencies["b"])
     CaseFactory.create_batch(2, owner_agency=agencies["b"])  # not shared
-    access.record_share(record=shared, agency=agencies["a"], reason="Referral", by=UserFactory())
+    access.record_share(
+        record=shared,
+        agency=agencies["a"],
+        reason="Referral",
+        lawful_basis="safeguarding",
+        by=UserFactory(),
+    )
     user = member(Role.FRONTLINE, agencies["a"])
 
     with CaptureQueriesContext(connection) as queries:
@@ -66,7 +72,13 @@ def test_a_withdrawn_share_closes_the_record_again_and_both_are_logged(agencies)
     lead = member(Role.CSE_LEAD, agencies["a"])
     reader = member(Role.FRONTLINE, agencies["b"])
 
-    access.record_share(record=case, agency=agencies["b"], reason="MASE meeting", by=lead)
+    access.record_share(
+        record=case,
+        agency=agencies["b"],
+        reason="MASE meeting",
+        lawful_basis="safeguarding",
+        by=lead,
+    )
     assert access.visible(reader, Case.objects.all()).get() == case
     # django-guardian agrees: the grant went to the agency's group, not the person.
     assert reader.has_perm("cases.view_case", case)
@@ -119,7 +131,11 @@ def test_a_cse_lead_shares_through_the_form_giving_a_reason(client, agencies):
 
     response = client.post(
         f"/cases/{case.public_id}/share/",
-        {"agency": str(agencies["c"].public_id), "reason": "Strategy discussion"},
+        {
+            "agency": str(agencies["c"].public_id),
+            "lawful_basis": "safeguarding",
+            "reason": "Strategy discussion",
+        },
     )
     assert response.status_code == 302
     assert access.shared_agency_ids(case) == {agencies["c"].id}
@@ -133,7 +149,7 @@ def test_a_share_can_only_go_to_agencies_of_the_same_partnership(client, agencie
     sign_in(client, member(Role.CSE_LEAD, agencies["a"]))
     response = client.post(
         f"/cases/{case.public_id}/share/",
-        {"agency": str(outsider.public_id), "reason": "No"},
+        {"agency": str(outsider.public_id), "lawful_basis": "safeguarding", "reason": "No"},
     )
     assert "Select one of the agencies listed" in response.content.decode()
     assert not case.grants.exists()

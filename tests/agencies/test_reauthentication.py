@@ -43,7 +43,9 @@ def test_withdrawing_a_share_after_confirming_identity_returns_to_the_form(clien
     case = CaseFactory()
     partner = AgencyFactory(partnerships=list(case.owner_agency.partnerships.all()))
     lead = member(Role.CSE_LEAD, case.owner_agency)
-    case_share(case=case, agency=partner, reason="Strategy meeting", by=lead)
+    case_share(
+        case=case, agency=partner, reason="Strategy meeting", lawful_basis="safeguarding", by=lead
+    )
     sign_in(client, lead)
     session = client.session
     session["reauthenticated_at"] = time.time() - 16 * 60

@@ -1,9 +1,11 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from agencies.demo import DEMO_PASSWORD
 from agencies.models import Agency, Membership, Role, User
 from cases.models import Case, Concern
 from meetings.models import AgendaItem
+from tests.factories import enrol_totp, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +50,7 @@ def test_seed_demo_run_twice_changes_nothing(settings):
         )
 
     first = counts()
-    assert first[3] == 3
+    assert first[3] == 4, "three demo children and one restricted child"
     assert first[5] == 3, "the demo meeting has the three demo children on its agenda"
     call_command("seed_demo")
     assert counts() == first
@@ -59,3 +61,24 @@ def test_seed_demo_refuses_without_debug(settings):
     with pytest.raises(CommandError, match="DEBUG only"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def demo_sign_in(client, email: str) -> None:
+    user = User.objects.get(email=email)
+    device = enrol_totp(user)
+    client.post("/sign-in/", {"email": email, "password": DEMO_PASSWORD})
+    assert client.post("/two-factor/verify/", {"code": totp_code(device)}).status_code == 302
+
+
+def test_seed_demo_makes_a_restricted_record_that_other_police_logins_see_only_as_restricted(
+    settings, client
+):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    restricted = Case.objects.get(reference="DEMO-4")
+    demo_sign_in(client, "supervisor@police.demo.example")
+    listing = client.get("/cases/").content.decode()
+    assert f"/restricted/cases/{restricted.public_id}/" in listing
+    assert "Marsh" not in listing
+    demo_sign_in(client, "frontline@police.demo.example")
+    assert "Marsh" in client.get(f"/cases/{restricted.public_id}/").content.decode()

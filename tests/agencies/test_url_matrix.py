@@ -98,6 +98,24 @@ class RequesterScoped:
 
 
 @dataclass(frozen=True)
+class RestrictionScoped:
+    """Changing or lifting a restriction: only a user named on it who may restrict records of
+    the holding agency."""
+
+    action: str  # "change" or "lift"
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RestrictedRecordScoped:
+    """The page of a restricted record for those the access rule lets reach it: that it exists
+    (GET), and emergency access (POST, for roles that may break the glass)."""
+
+    path: str
+    method: str = "get"
+
+
+@dataclass(frozen=True)
 class ReferralScoped:
     """A referral, seen from the referring agency, the receiving agency, or neither."""
 
@@ -174,7 +192,11 @@ URL_RULES = {
         "/cases/{case}/share/",
         method="post",
         owner_only=True,
-        data={"reason": "Strategy meeting", "agency": "{candidate}"},
+        data={
+            "reason": "Strategy meeting",
+            "lawful_basis": "safeguarding",
+            "agency": "{candidate}",
+        },
     ),
     "cases:case-unshare": RecordScoped(
         C.SHARE_RECORDS,
@@ -205,7 +227,11 @@ URL_RULES = {
         "/people/{child}/share/",
         method="post",
         owner_only=True,
-        data={"reason": "Requested after a referral", "agency": "{candidate}"},
+        data={
+            "reason": "Requested after a referral",
+            "lawful_basis": "law_enforcement",
+            "agency": "{candidate}",
+        },
     ),
     "referrals:inbox": RoleScoped(C.VIEW_RECORDS),
     "cases:network-list": RoleScoped(C.VIEW_RECORDS),
@@ -279,6 +305,24 @@ URL_RULES = {
     "meetings:action-edit": RecordScoped(
         (C.EDIT_RECORDS, C.ANALYSE), "/meetings/actions/{action}/"
     ),
+    "restrictions:person-restrict": RecordScoped(
+        C.RESTRICT_RECORDS,
+        "/people/{child}/restrict/",
+        method="post",
+        owner_only=True,
+        data={"reason": "Related to a member of staff"},
+    ),
+    "restrictions:case-restrict": RecordScoped(
+        C.RESTRICT_RECORDS,
+        "/cases/{case}/restrict/",
+        method="post",
+        owner_only=True,
+        data={"reason": "Undercover operation"},
+    ),
+    "restrictions:change": RestrictionScoped("change", data={"reason": "Moved team"}),
+    "restrictions:lift": RestrictionScoped("lift", data={"reason": "No longer needed"}),
+    "restrictions:restricted-person": RestrictedRecordScoped("/restricted/people/{child}/"),
+    "restrictions:restricted-case": RestrictedRecordScoped("/restricted/cases/{case}/"),
     "referrals:deadline-policy-edit": AdministeredObject("partnership"),
     "referrals:referral-new": RecordScoped(C.EDIT_RECORDS, "/cases/{case}/referrals/new/"),
     "referrals:referral-detail": ReferralScoped(),
@@ -489,10 +533,30 @@ def test_administration_objects_open_only_to_administrators_of_their_partnership
         assert response.status_code == 404
 
 
+# The records a restriction of the world's child closes: the child, their case and what
+# belongs to it. The suspect, network, place and meeting stay as they were.
+RESTRICTED_KEYS = {"child", "case", "concern", "episode", "assessment", "lowered", "court_date",
+                   "item", "action"}  # fmt: skip
+# Relations to the world's records beyond holding, shared and other: a colleague in the holding
+# agency once the child is restricted (not named, named, holding emergency access), and a user
+# of the agency the case is shared with once the concern is marked originating agency only.
+RESTRICTED_RELATIONS = ["restricted", "named", "emergency"]
+
+
+def touches(rule: RecordScoped, keys: set[str]) -> bool:
+    return any("{" + key + "}" in rule.path for key in keys)
+
+
 def expected_status(rule: RecordScoped, role: str, relation: str, declared: bool) -> int:
     capabilities = rule.capability if isinstance(rule.capability, tuple) else (rule.capability,)
+    closed = (relation == "restricted" and touches(rule, RESTRICTED_KEYS)) or (
+        relation == "handled" and touches(rule, {"concern"})
+    )
+    agency = {"named": "owner", "emergency": "owner", "restricted": "owner", "handled": "shared"}
+    relation = agency.get(relation, relation)
     allowed = (
-        relation != "other"
+        not closed
+        and relation != "other"
         and any(role_can(role, c) for c in capabilities)
         and (relation == "owner" or not rule.owner_only)
     )
@@ -508,17 +572,65 @@ def expected_status(rule: RecordScoped, role: str, relation: str, declared: bool
     return 302
 
 
-@pytest.mark.parametrize(
-    ("name", "relation", "method"),
-    itertools.product(rules_of(RecordScoped), ["owner", "shared", "other"], ["declared", "other"]),
-)
+def record_matrix_cases():
+    """Every record URL by holder, sharer and other, with both methods; the URLs of the
+    restricted child's records also by the restricted relations, and the concern's URLs by the
+    sharer of a concern marked originating agency only (with the declared method)."""
+    for name in rules_of(RecordScoped):
+        for relation, method in itertools.product(
+            ["owner", "shared", "other"], ["declared", "other"]
+        ):
+            yield name, relation, method
+        if touches(URL_RULES[name], RESTRICTED_KEYS):
+            for relation in RESTRICTED_RELATIONS:
+                yield name, relation, "declared"
+        if touches(URL_RULES[name], {"concern"}):
+            yield name, "handled", "declared"
+
+
+def restrict_world(world, relation: str):
+    """The world's child restricted to one CSE lead of the holding agency; for "handled", the
+    concern marked originating agency only instead."""
+    from cases.models import Concern, Person
+    from restrictions.services import record_restrict
+
+    if relation == "handled":
+        Concern.objects.filter(public_id=world.ids["concern"]).update(
+            handling_code="originator_only"
+        )
+        return None
+    if relation not in RESTRICTED_RELATIONS:
+        return None
+    lead = MembershipFactory(role=Role.CSE_LEAD, agency=world.owner).user
+    child = Person.objects.get(public_id=world.ids["child"])
+    return record_restrict(record=child, reason="Staff relative", users=[], by=lead)
+
+
+def viewer_for(restriction, relation: str, user):
+    """Name the viewer on the restriction, or give them emergency access, as the relation says."""
+    from restrictions.models import EmergencyAccess, RestrictionMember
+
+    if relation == "named":
+        RestrictionMember.objects.create(restriction=restriction, user=user)
+    elif relation == "emergency":
+        EmergencyAccess.objects.create(
+            restriction=restriction, user=user, agency=restriction.agency, reason="Missing",
+            expires_at=timezone.now() + timedelta(hours=1),
+        )  # fmt: skip
+    return user
+
+
+@pytest.mark.parametrize(("name", "relation", "method"), list(record_matrix_cases()))
 def test_records_open_only_through_the_access_rule(client, name, relation, method):
     """Each URL is tried by every role, with the method it is declared with and with the other
     one, so that a page that also answers POST (or a form that also answers GET) cannot skip
     the rule. Each role's request is rolled back, so every role meets the same world."""
     rule = URL_RULES[name]
     world = record_world()
-    viewer_agency = {"owner": world.owner, "shared": world.shared, "other": world.other}[relation]
+    restriction = restrict_world(world, relation)
+    viewer_agency = {"shared": world.shared, "other": world.other, "handled": world.shared}.get(
+        relation, world.owner
+    )
     ids = world.ids
     declared = method == "declared"
     data = {key: value.format(**ids) for key, value in rule.data.items()} if declared else {}
@@ -527,7 +639,8 @@ def test_records_open_only_through_the_access_rule(client, name, relation, metho
     wrong = []
     for role in Role:
         with transaction.atomic():
-            sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
+            user = MembershipFactory(role=role, agency=viewer_agency).user
+            sign_in(client, viewer_for(restriction, relation, user))
             response = request(client, verb, rule.path.format(**ids), data)
             expected = expected_status(rule, role, relation, declared)
             if response.status_code != expected:
@@ -536,6 +649,81 @@ def test_records_open_only_through_the_access_rule(client, name, relation, metho
             transaction.set_rollback(True)
 
     assert wrong == [], f"{verb.upper()} {name} by {relation}: " + "\n".join(wrong)
+
+
+def every_role_against_the_restricted_child(client, relation: str, try_role) -> list[str]:
+    """Sign in each role, from the agency of `relation` ("named" and "restricted" are the
+    holding agency, the first named on the restriction of the world's child), and collect
+    where `try_role(role, restriction, ids)` answers other than it expects; each role's
+    request is rolled back."""
+    world = record_world()
+    restriction = restrict_world(world, "restricted")
+    viewer_agency = {"shared": world.shared, "other": world.other}.get(relation, world.owner)
+    wrong = []
+    for role in Role:
+        with transaction.atomic():
+            user = MembershipFactory(role=role, agency=viewer_agency).user
+            if relation == "named":
+                viewer_for(restriction, "named", user)
+            sign_in(client, user)
+            status, expected = try_role(role, restriction, world.ids)
+            if status != expected:
+                wrong.append(f"{role}: {status}, expected {expected}")
+            transaction.set_rollback(True)
+    return wrong
+
+
+@pytest.mark.parametrize(
+    ("name", "relation"),
+    itertools.product(rules_of(RestrictionScoped), ["named", "restricted", "shared", "other"]),
+)
+def test_a_restriction_is_changed_or_lifted_only_by_the_named_who_may_restrict(
+    client, name, relation
+):
+    rule = URL_RULES[name]
+
+    def try_role(role, restriction, ids):
+        url = f"/restrictions/{restriction.public_id}/{rule.action}/"
+        allowed = relation == "named" and role_can(role, C.RESTRICT_RECORDS)
+        return request(client, "post", url, rule.data).status_code, 302 if allowed else 404
+
+    wrong = every_role_against_the_restricted_child(client, relation, try_role)
+    assert wrong == [], f"{name} by {relation}: " + "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    ("name", "relation", "method"),
+    itertools.product(
+        rules_of(RestrictedRecordScoped),
+        ["restricted", "shared", "named", "other"],
+        ["get", "post"],
+    ),
+)
+def test_a_restricted_record_shows_that_it_exists_and_opens_in_an_emergency(
+    client, name, relation, method
+):
+    """Those the access rule lets reach the restricted child learn only that the record exists
+    (GET) and, in a role that may, open it in an emergency (POST); a named user is sent to the
+    record; anyone else meets a page that does not exist."""
+    rule = URL_RULES[name]
+
+    def try_role(role, restriction, ids):
+        response = request(client, method, rule.path.format(**ids), {"reason": "Missing"})
+        reaches = relation != "other" and any(
+            role_can(role, c) for c in (C.VIEW_RECORDS, C.EDIT_RECORDS, C.ANALYSE)
+        )
+        if not reaches:
+            expected = 404
+        elif relation == "named":
+            expected = 302
+        elif method == "get":
+            expected = 200
+        else:
+            expected = 302 if role_can(role, C.EMERGENCY_ACCESS) else 404
+        return response.status_code, expected
+
+    wrong = every_role_against_the_restricted_child(client, relation, try_role)
+    assert wrong == [], f"{method.upper()} {name} by {relation}: " + "\n".join(wrong)
 
 
 @pytest.mark.parametrize(
@@ -592,7 +780,13 @@ def test_referrals_open_only_to_the_agencies_at_either_end(client, action, role,
         reason="Seen with older men", asked_for="Assessment", status=state,
     )  # fmt: skip
     if state == "accepted":
-        case_share(case=case, agency=receiver, reason="Referral accepted", by=UserFactory())
+        case_share(
+            case=case,
+            agency=receiver,
+            reason="Referral accepted",
+            lawful_basis="safeguarding",
+            by=UserFactory(),
+        )
     viewer_agency = {"from": referrer, "to": receiver, "other": other}[relation]
     sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
     base = f"/referrals/{referral.public_id}/"

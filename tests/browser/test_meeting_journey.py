@@ -49,7 +49,13 @@ def test_a_meeting_reviews_children_and_a_place_and_each_agency_sees_only_what_i
     ella = child("Ella", "Kent", police, officer)
     for case in (zinnia, ella):
         for agency in {police, social_care, health} - {case.owner_agency}:
-            case_share(case=case, agency=agency, reason="MASE referral", by=officer)
+            case_share(
+                case=case,
+                agency=agency,
+                reason="MASE referral",
+                lawful_basis="safeguarding",
+                by=officer,
+            )
     # Names that no generated name of a user contains, so their absence from a page counts.
     suspect = person_create(
         data=PersonData(kind="suspect", first_name="Zebedee", last_name="Quarrington"),
@@ -60,7 +66,9 @@ def test_a_meeting_reviews_children_and_a_place_and_each_agency_sees_only_what_i
         owner_agency=police, type="park", description="Mill Lane recreation ground"
     )
     for agency in (social_care, health):
-        record_share(record=park, agency=agency, reason="MASE", by=officer)
+        record_share(
+            record=park, agency=agency, reason="MASE", lawful_basis="safeguarding", by=officer
+        )
 
     browser_sign_in(page, chair)
     page.goto("/meetings/")

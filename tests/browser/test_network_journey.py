@@ -57,7 +57,13 @@ def test_an_analyst_builds_a_network_and_another_agency_sees_only_what_it_may(
     expect(nodes.get_by_role("row", name="Aaron Varley")).to_contain_text("Core member")
 
     case = services.case_open(child=children[0], owner_agency=police, by=officer)
-    services.case_share(case=case, agency=social_care, reason="Referral accepted", by=officer)
+    services.case_share(
+        case=case,
+        agency=social_care,
+        reason="Referral accepted",
+        lawful_basis="safeguarding",
+        by=officer,
+    )
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("button", name="Sign out").click()
 

@@ -36,6 +36,10 @@ def test_a_referral_from_a_project_to_social_care_shares_the_case_on_acceptance(
     page.get_by_label("Why you are referring").fill("Seen getting into cars with older men.")
     page.get_by_label("What you are asking for").fill("A strategy discussion.")
     page.get_by_role("radio", name="Yes").check()
+    page.get_by_label("Without consent: to safeguard a child").check()
+    page.get_by_label("Why the case is shared without consent").fill(
+        "Asking would alert the men she meets."
+    )
     page.get_by_role("button", name="Send referral").click()
     expect(page.get_by_test_id("referral-status")).to_have_text("Sent")
     sign_out(page)

@@ -26,7 +26,11 @@ def test_a_persons_history_shows_aliases_and_shares_with_who_and_why(client, par
     client.post(f"/people/{suspect.public_id}/details/", {"kind": "alias", "value": "Tiny"})
     client.post(
         f"/people/{suspect.public_id}/share/",
-        {"agency": str(partner.public_id), "reason": "Asked for after referral"},
+        {
+            "agency": str(partner.public_id),
+            "lawful_basis": "law_enforcement",
+            "reason": "Asked for after referral",
+        },
     )
     client.post(
         f"/people/{suspect.public_id}/shares/{partner.public_id}/withdraw/",
@@ -97,7 +101,7 @@ def test_a_cases_history_includes_its_missing_episodes(client, partnership_agenc
 
 def test_the_print_version_of_a_chronology_is_logged_as_printing(client, partnership_agencies):
     worker = member(Role.FRONTLINE, partnership_agencies[0])
-    case = CaseFactory(owner_agency=partnership_agencies[0])
+    case = CaseFactory(owner_agency=partnership_agencies[0], lead_professional=worker)
     ConcernFactory(case=case)
     sign_in(client, worker)
 
@@ -116,7 +120,9 @@ def test_withdrawing_a_persons_share_removes_the_other_agencys_access(client, pa
     own, partner, _ = partnership_agencies
     suspect = PersonFactory(owner_agency=own, kind="suspect")
     lead = member(Role.CSE_LEAD, own)
-    services.person_share(person=suspect, agency=partner, reason="Joint work", by=lead)
+    services.person_share(
+        person=suspect, agency=partner, reason="Joint work", lawful_basis="safeguarding", by=lead
+    )
     reader = member(Role.FRONTLINE, partner)
     sign_in(client, reader)
     assert client.get(f"/people/{suspect.public_id}/").status_code == 200
@@ -139,7 +145,9 @@ def test_a_childs_share_is_kept_while_a_case_about_them_is_shared(client, partne
     own, partner, _ = partnership_agencies
     lead = member(Role.CSE_LEAD, own)
     case = CaseFactory(owner_agency=own)
-    services.case_share(case=case, agency=partner, reason="Referral accepted", by=lead)
+    services.case_share(
+        case=case, agency=partner, reason="Referral accepted", lawful_basis="safeguarding", by=lead
+    )
     sign_in(client, lead)
 
     response = client.post(

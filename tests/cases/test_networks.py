@@ -70,7 +70,9 @@ def test_suggested_networks_are_the_connected_components_with_two_or_more_suspec
         for i, agency in enumerate(agencies)
     ]
     for shared in people[26:30]:  # half of the second agency's people are shared
-        services.person_share(person=shared, agency=own, reason="Joint work", by=holder)
+        services.person_share(
+            person=shared, agency=own, reason="Joint work", lawful_basis="safeguarding", by=holder
+        )
     may_see = set(range(30))
     expected = nx.Graph()
     expected.add_nodes_from(may_see)
@@ -149,7 +151,8 @@ def test_another_agency_sees_the_shared_child_and_the_suspects_only_as_restricte
     services.case_share(
         case=services.case_open(child=world["child"], owner_agency=world["police"],
                                 by=world["analyst"]),
-        agency=world["social_care"], reason="Referral accepted", by=world["analyst"],
+        agency=world["social_care"], reason="Referral accepted", lawful_basis="safeguarding",
+        by=world["analyst"],
     )  # fmt: skip
     sign_in(client, member(Role.FRONTLINE, world["social_care"]))
     page = client.get(f"/people/{world['child'].public_id}/graph/").content.decode()
@@ -283,7 +286,13 @@ def test_a_person_unshared_after_the_search_is_not_offered(client, world):
     outside = person(world["social_care"], holder, "suspect", "Outsider")
     services.person_detail_add(person=outside, kind="vehicle", value="KX11 ABC", description="",
                                by=holder)  # fmt: skip
-    services.person_share(person=outside, agency=world["police"], reason="Joint", by=holder)
+    services.person_share(
+        person=outside,
+        agency=world["police"],
+        reason="Joint",
+        lawful_basis="safeguarding",
+        by=holder,
+    )
     sign_in(client, world["analyst"])
     assert "Outsider Testperson" in client.get("/networks/suggested/").content.decode()
 

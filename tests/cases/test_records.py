@@ -296,7 +296,13 @@ def test_merging_keeps_network_roles_shares_and_drops_only_the_link_between_the_
     )
     network = Network.objects.create(owner_agency=agency, name="Park group")
     NetworkMember.objects.create(network=network, person=duplicate, role="victim")
-    record_share(record=duplicate, agency=partner, reason="Strategy meeting", by=worker)
+    record_share(
+        record=duplicate,
+        agency=partner,
+        reason="Strategy meeting",
+        lawful_basis="safeguarding",
+        by=worker,
+    )
 
     services.person_merge(survivor=survivor, duplicate=duplicate, reason="Same child", by=worker)
 
@@ -389,7 +395,11 @@ def test_the_chronology_is_one_timeline_of_every_case_about_the_child_the_user_m
     police_case = CaseFactory(owner_agency=police, child=case.child)
     ConcernFactory(case=police_case, occurred_on=date(2025, 2, 1))
     services.case_share(
-        case=police_case, agency=own, reason="Strategy meeting", by=member(Role.CSE_LEAD, police)
+        case=police_case,
+        agency=own,
+        reason="Strategy meeting",
+        lawful_basis="safeguarding",
+        by=member(Role.CSE_LEAD, police),
     )
     hidden_case = CaseFactory(owner_agency=unrelated, child=case.child)
     ConcernFactory(case=hidden_case, occurred_on=date(2025, 1, 1))
@@ -409,14 +419,16 @@ def test_the_chronology_runs_the_same_queries_however_many_events(
 ):
     case = CaseFactory(owner_agency=worker.memberships.get().agency)
     ConcernFactory(case=case)
-    services.case_note_add(case=case, text="Seen at school", by=worker)
+    services.case_note_add(case=case, text="Seen at school", agency=case.owner_agency, by=worker)
     sign_in(client, worker)
     url = f"/cases/{case.public_id}/chronology/"
     with django_assert_max_num_queries(40) as few:
         assert client.get(url).status_code == 200
     for _ in range(15):
         ConcernFactory(case=case)
-        services.case_note_add(case=case, text="Seen at school", by=worker)
+        services.case_note_add(
+            case=case, text="Seen at school", agency=case.owner_agency, by=worker
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url).content.decode()
     assert page.count("Note by") == 16

@@ -138,7 +138,9 @@ def test_another_agency_the_case_is_shared_with_cannot_decide_its_retention(clie
     other = AgencyFactory(partnerships=list(agency.partnerships.all()))
     case = CaseFactory(owner_agency=agency)
     lead = member(Role.CSE_LEAD, agency)
-    case_share(case=case, agency=other, reason="Joint working", by=lead)
+    case_share(
+        case=case, agency=other, reason="Joint working", lawful_basis="safeguarding", by=lead
+    )
     sign_in(client, member(Role.CSE_LEAD, other))
 
     assert client.get(f"/cases/{case.public_id}/").status_code == 200

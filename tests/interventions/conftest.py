@@ -35,7 +35,13 @@ def partners(db) -> Partners:
     partnership = PartnershipFactory()
     police, social_care, voluntary = (AgencyFactory(partnerships=[partnership]) for _ in range(3))
     suspect = PersonFactory(owner_agency=police, kind="suspect")
-    record_share(record=suspect, agency=social_care, reason="Joint working", by=UserFactory())
+    record_share(
+        record=suspect,
+        agency=social_care,
+        reason="Joint working",
+        lawful_basis="safeguarding",
+        by=UserFactory(),
+    )
     case = CaseFactory(owner_agency=police)
     return Partners(
         police=police,

@@ -41,7 +41,7 @@ def world():
     chair = member(Role.CSE_LEAD, police)
     # Names that no generated name of a user contains, so their absence from a page counts.
     case = CaseFactory(owner_agency=social_care, child__first_name="Zinnia")
-    case_share(case=case, agency=police, reason="MASE", by=chair)
+    case_share(case=case, agency=police, reason="MASE", lawful_basis="safeguarding", by=chair)
     suspect = PersonFactory(owner_agency=police, kind="suspect", first_name="Zebedee")
     meeting = meeting_create(
         partnership=partnership, title="Riverside MASE", held_on=date.today(), starts_at=None,
@@ -158,7 +158,13 @@ def test_an_attendee_sees_an_item_it_may_not_see_only_as_restricted(client, worl
 
 
 def test_sharing_the_record_opens_its_item_to_the_attendee(client, world):
-    record_share(record=world["suspect"], agency=world["health"], reason="MASE", by=world["chair"])
+    record_share(
+        record=world["suspect"],
+        agency=world["health"],
+        reason="MASE",
+        lawful_basis="safeguarding",
+        by=world["chair"],
+    )
     sign_in(client, member(Role.FRONTLINE, world["health"]))
     page = client.get(f"/meetings/{world['meeting'].public_id}/").content.decode()
     assert "Zebedee" in page
@@ -176,8 +182,20 @@ def test_viewing_the_minutes_logs_each_record_shown_and_not_those_restricted(cli
 
 
 def test_the_records_of_the_minutes_are_logged_in_one_unbroken_chain(client, world):
-    record_share(record=world["suspect"], agency=world["health"], reason="MASE", by=world["chair"])
-    case_share(case=world["case"], agency=world["health"], reason="MASE", by=world["chair"])
+    record_share(
+        record=world["suspect"],
+        agency=world["health"],
+        reason="MASE",
+        lawful_basis="safeguarding",
+        by=world["chair"],
+    )
+    case_share(
+        case=world["case"],
+        agency=world["health"],
+        reason="MASE",
+        lawful_basis="safeguarding",
+        by=world["chair"],
+    )
     sign_in(client, member(Role.FRONTLINE, world["health"]))
     client.get(f"/meetings/{world['meeting'].public_id}/print/")
     printed = AccessLogEntry.objects.filter(action=AccessLogEntry.Action.PRINT)
@@ -380,7 +398,13 @@ def test_the_minutes_read_a_fixed_number_of_queries_whatever_the_agenda(
 def test_the_childs_chronology_shows_the_meeting_to_attending_agencies_only(client, world):
     """The school was shared the case but did not attend: the meeting is not in its
     chronology."""
-    case_share(case=world["case"], agency=world["school"], reason="Education", by=world["chair"])
+    case_share(
+        case=world["case"],
+        agency=world["school"],
+        reason="Education",
+        lawful_basis="safeguarding",
+        by=world["chair"],
+    )
     sign_in(client, member(Role.SUPERVISOR, world["police"]))
     client.post(
         f"/meetings/items/{world['child_item'].public_id}/outcome/",

@@ -43,6 +43,9 @@ REFERRAL = {
     "asked_for": "A child and family assessment and a strategy discussion.",
     "already_done": "Talked with the child; informed the school.",
     "child_family_aware": "yes",
+    "lawful_basis": "consent",
+    "consent_by": "The child's mother",
+    "basis_reason": "",
     "send": "1",
 }
 
@@ -77,7 +80,8 @@ def test_missing_fields_are_named_and_nothing_is_sent(client, world):
     text = page.content.decode()
     for message in ("Select the agency to refer to", "Select how urgent the referral is",
                     "Enter why you are referring the child",
-                    "Enter what you are asking the agency to do"):  # fmt: skip
+                    "Enter what you are asking the agency to do",
+                    "Choose the lawful basis for sharing"):  # fmt: skip
         assert message in text
     assert not Referral.objects.exists()
 
@@ -228,7 +232,11 @@ def test_the_receiving_lead_requests_access_to_a_linked_suspect(client, world):
     assert "Quentin" in task_page
     police_lead.post(
         f"/people/{suspect.public_id}/share/",
-        {"agency": str(world["social_care"].public_id), "reason": "Referral"},
+        {
+            "agency": str(world["social_care"].public_id),
+            "lawful_basis": "safeguarding",
+            "reason": "Referral",
+        },
     )
     assert lead.get(f"/people/{suspect.public_id}/").status_code == 200
     assert Case.objects.count() == 1

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from agencies.demo import DEMO_PASSWORD, demo_seed
 from cases.demo import demo_cases_seed
 from meetings.demo import demo_meeting_seed
+from restrictions.demo import demo_restriction_seed
 
 
 class Command(BaseCommand):
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         logins = demo_seed()
         demo_cases_seed()
         demo_meeting_seed()
+        demo_restriction_seed()
         self.stdout.write(self.style.SUCCESS("Demo logins (all with the password below):"))
         current = None
         for login in logins:
