@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser, Permission
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
 from agencies.access_log import access_log_record
@@ -111,8 +112,9 @@ def visible(
     reachable = reachable_through(memberships, queryset)
     condition = restriction_condition(user=user, model=queryset.model)
     if with_withheld:
+        # Unknown counts as withheld: a list must never show a record it cannot vouch for.
         withheld = (
-            ExpressionWrapper(~condition, output_field=BooleanField())
+            Coalesce(ExpressionWrapper(~condition, output_field=BooleanField()), Value(True))
             if condition is not None
             else Value(False)
         )

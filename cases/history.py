@@ -198,12 +198,19 @@ def _missing(version) -> str:
     )
 
 
-def case_history(case: Case) -> list[Change]:
+def case_history(case: Case, *, user) -> list[Change]:
+    """The case's changes, with its missing episodes and the notes the user may read (a note's
+    handling code holds for its history too)."""
+    from cases.selectors import handling_permits
+
+    readable = CaseNote.objects.filter(
+        handling_permits(user=user, originator="agency"), case_id=case.pk
+    ).values("pk")
     return history_changes(
         case,
         parts=[
             Part("Missing episode", MissingEpisode.history.filter(case_id=case.pk), _missing),
-            Part("Note", CaseNote.history.filter(case_id=case.pk), lambda v: v.text),
+            Part("Note", CaseNote.history.filter(id__in=readable), lambda v: v.text),
         ],
     )
 

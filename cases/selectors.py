@@ -591,8 +591,11 @@ def unlinked_views_of_cases_led_by(*, user: User, since: datetime) -> list:
         public_id: case
         for public_id, case in (
             (case.public_id, case)
-            for case in Case.objects.filter(
-                lead_professional_id=user.pk, status=Case.Status.OPEN, archived_at__isnull=True
+            for case in visible(
+                user,
+                Case.objects.filter(
+                    lead_professional_id=user.pk, status=Case.Status.OPEN, archived_at__isnull=True
+                ),
             ).select_related("child")
         )
     }

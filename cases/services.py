@@ -537,10 +537,10 @@ def case_note_add(
 
 
 def possible_matches_elsewhere(*, person: Person, query: matching.MatchQuery) -> list[Person]:
-    """Likely matches of `person` held by other agencies (for the notification only)."""
-    others = Person.objects.filter(kind=person.kind, archived_at__isnull=True).exclude(
-        owner_agency=person.owner_agency
-    )
+    """Likely matches of `person` among every other record of the kind (for the notification
+    only; the caller keeps those its user may not see: held by another agency, or restricted
+    in the user's own)."""
+    others = Person.objects.filter(kind=person.kind, archived_at__isnull=True).exclude(pk=person.pk)
     return [
         match
         for match, score in matching.ranked_matches(query, others, minimum=matching.LIKELY_MATCH)
@@ -587,6 +587,14 @@ def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) 
     survivor, duplicate = fresh[survivor.pk], fresh[duplicate.pk]
     if survivor.merged_into_id or duplicate.merged_into_id:
         raise MergeRefused("One of these records has already been merged into another")
+    from restrictions.models import Restriction
+
+    if Restriction.objects.filter(
+        Q(person__in=[survivor, duplicate]) | Q(case__child__in=[survivor, duplicate]),
+        lifted_at__isnull=True,
+    ).exists():
+        # Merging would move restricted cases under a record open to others, or the reverse.
+        raise MergeRefused("One of these records is restricted: lift the restriction to merge")
     for name in {str(duplicate), duplicate.known_as} - {str(survivor), survivor.known_as, ""}:
         if name != "Name not known":
             PersonAlias.objects.create(person=survivor, name=name, created_by=by, modified_by=by)

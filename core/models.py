@@ -98,6 +98,7 @@ class Task(models.Model):
         REFERRAL_UPDATE = "referral_update", "Referral answered"
         ACCESS_REQUEST = "access_request", "Request for access to a record"
         EMERGENCY_ACCESS = "emergency_access", "Emergency access to a restricted record"
+        RESTRICTION_LIFTED = "restriction_lifted", "Restriction lifted"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

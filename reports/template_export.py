@@ -23,6 +23,7 @@ from agencies.access import visible
 from agencies.models import Agency, User
 from cases.models import (
     Association,
+    Case,
     Concern,
     ConcernLocation,
     MissingEpisode,
@@ -64,8 +65,15 @@ def template_rows(*, user: User, start: date, end: date, agencies: list[Agency])
     code_of = {agency.pk: agency.code for agency in Agency.objects.filter(pk__in=agency_ids)}
     may_see = set(visible(user, Person.objects.filter(owner_agency_id__in=agency_ids))
                   .values_list("pk", flat=True))  # fmt: skip
+    # A child is exported with their case, so a case restricted away from the user leaves both.
+    may_open = set(visible(user, Case.objects.filter(owner_agency_id__in=agency_ids))
+                   .values_list("pk", flat=True))  # fmt: skip
     period = Period(start, end)
-    victims = [row for row in victims_counted(period, agency_ids) if row[0].pk in may_see]
+    victims = [
+        row
+        for row in victims_counted(period, agency_ids)
+        if row[0].pk in may_see and row[1].pk in may_open
+    ]
     counted = [row for row in suspects_counted(period, agency_ids, victims) if row[0].pk in may_see]
     memberships = list(
         NetworkMember.objects.filter(
@@ -182,8 +190,11 @@ def template_rows(*, user: User, start: date, end: date, agencies: list[Agency])
     ).select_related("location", "person"):
         if link.location.owner_agency_id == link.person.owner_agency_id:
             place_links.append((link.location, *refs[link.person_id], link.role))
+    readable = Concern.objects.filter(
+        handling_permits(user=user, originator="reporter_agency"), case_id__in=case_ids
+    )
     for place in ConcernLocation.objects.filter(
-        concern__case_id__in=case_ids, location__owner_agency_id__in=agency_ids
+        concern__in=readable, location__owner_agency_id__in=agency_ids
     ).select_related("location", "concern__case__child"):
         child = place.concern.case.child
         if place.location.owner_agency_id == child.owner_agency_id:

@@ -4,55 +4,60 @@ access rule for people and cases."""
 from __future__ import annotations
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from agencies.models import User
 from restrictions.models import EmergencyAccess, Restriction, RestrictionMember
 
 
-def _ids(queryset, field: str) -> ArraySubquery:
-    return ArraySubquery(queryset.values(field))
-
-
 def _open_to(user: User, field: str):
     """Two uncorrelated arrays of the records of `field` ("person" or "case") the user is named
-    on, or holds current emergency access to."""
-    named = RestrictionMember.objects.filter(
-        user_id=user.pk, restriction__lifted_at__isnull=True
-    ).values(f"restriction__{field}_id")
+    on, or holds current emergency access to. Restrictions of the other kind of record are left
+    out: a NULL in the array would make `x = ANY(array)` unknown instead of false."""
+    current = {"restriction__lifted_at__isnull": True, f"restriction__{field}__isnull": False}
+    named = RestrictionMember.objects.filter(user_id=user.pk, **current)
     emergency = EmergencyAccess.objects.filter(
-        user_id=user.pk, expires_at__gt=timezone.now(), restriction__lifted_at__isnull=True
-    ).values(f"restriction__{field}_id")
-    return ArraySubquery(named), ArraySubquery(emergency)
+        user_id=user.pk, expires_at__gt=timezone.now(), **current
+    )
+    return (
+        ArraySubquery(named.values(f"restriction__{field}_id")),
+        ArraySubquery(emergency.values(f"restriction__{field}_id")),
+    )
 
 
-def _not_withheld(user: User, column: str, field: str) -> Q:
+def _opened(user: User, column: str, field: str) -> Q:
     from agencies.access import EqualsAny
 
-    restricted = ArraySubquery(
-        Restriction.objects.filter(lifted_at__isnull=True, **{f"{field}__isnull": False}).values(
-            f"{field}_id"
-        )
-    )
     named, emergency = _open_to(user, field)
-    return (
-        Q(~EqualsAny(F(column), restricted))
-        | Q(EqualsAny(F(column), named))
-        | Q(EqualsAny(F(column), emergency))
-    )
+    return Q(EqualsAny(F(column), named)) | Q(EqualsAny(F(column), emergency))
 
 
 def restriction_condition(*, user: User, model) -> Q | None:
     """The condition a person or case must meet, beyond the access rule, for the user to open
     it: not restricted, or restricted and the user named on it or holding current emergency
-    access. A case is also closed by a restriction of its child. None for other models."""
+    access. A case is also closed by a restriction of its child made by the case's own agency
+    (another agency's case about the child is that agency's record). None for other models."""
+    from agencies.access import EqualsAny
     from cases.models import Case, Person
 
     if model is Person:
-        return _not_withheld(user, "pk", "person")
+        restricted = Restriction.objects.filter(lifted_at__isnull=True, person__isnull=False)
+        return Q(~EqualsAny(F("pk"), ArraySubquery(restricted.values("person_id")))) | _opened(
+            user, "pk", "person"
+        )
     if model is Case:
-        return _not_withheld(user, "pk", "case") & _not_withheld(user, "child_id", "person")
+        restricted = Restriction.objects.filter(lifted_at__isnull=True, case__isnull=False)
+        own = Q(~EqualsAny(F("pk"), ArraySubquery(restricted.values("case_id")))) | _opened(
+            user, "pk", "case"
+        )
+        through_child = Restriction.objects.filter(
+            lifted_at__isnull=True,
+            person_id=OuterRef("child_id"),
+            agency_id=OuterRef("owner_agency_id"),
+        )
+        child = Q(~Exists(through_child)) | _opened(user, "child_id", "person")
+        return own & child
     return None
 
 
@@ -69,11 +74,12 @@ def restriction_of(*, record) -> Restriction | None:
 
 
 def restrictions_over(*, record) -> list[Restriction]:
-    """Every current restriction that closes the record: its own, and for a case its child's."""
+    """Every current restriction that closes the record: its own, and for a case its child's
+    made by the case's agency."""
     from cases.models import Case
 
     condition = (
-        Q(person=record.child_id) | Q(case=record.pk)
+        Q(person=record.child_id, agency=record.owner_agency_id) | Q(case=record.pk)
         if isinstance(record, Case)
         else Q(person=record.pk)
     )
@@ -100,3 +106,13 @@ def emergency_access_current(*, user: User, record) -> EmergencyAccess | None:
 
 def is_named(*, user: User, restriction: Restriction) -> bool:
     return restriction.named.filter(user_id=user.pk).exists()
+
+
+def is_lead_of(*, user: User, agency_id: int) -> bool:
+    """Whether the user is a CSE lead of the agency (who may lift its restrictions)."""
+    from agencies.access import user_agency_roles
+    from agencies.models import Role
+
+    return any(
+        m.agency_id == agency_id and m.role == Role.CSE_LEAD for m in user_agency_roles(user)
+    )

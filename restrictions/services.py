@@ -124,6 +124,17 @@ def restriction_lift(*, restriction: Restriction, reason: str, by: User) -> Rest
         user=by, agency_id=restriction.agency_id, action=Action.RESTRICT,
         record=restriction.record, reason=reason.strip(), detail={"lifted": True},
     )  # fmt: skip
+    subject = {"record_type": restriction.kind, "record": str(restriction.record.public_id)}
+    title = "A restriction on a record your agency holds was lifted"
+    task_create(
+        kind=Task.Kind.RESTRICTION_LIFTED, agency_id=restriction.agency_id, role=Role.CSE_LEAD,
+        title=title, subject=subject,
+    )  # fmt: skip
+    for row in restriction.named.exclude(user_id=by.pk).select_related("user"):
+        task_create(
+            kind=Task.Kind.RESTRICTION_LIFTED, agency_id=restriction.agency_id, role="",
+            user=row.user, title=title, subject=subject,
+        )  # fmt: skip
     return restriction
 
 

@@ -39,6 +39,13 @@ def record_page(record) -> HttpResponse:
     return redirect("cases:case-detail", public_id=record.public_id)
 
 
+def restricted_or_record_page(record) -> HttpResponse:
+    """After lifting: the record's page, which a CSE lead who was not named may still not open
+    (another restriction), or the restricted page that says so."""
+    kind = "person" if isinstance(record, Person) else "case"
+    return redirect(f"restrictions:restricted-{kind}", public_id=record.public_id)
+
+
 def may_restrict(user, record) -> bool:
     """CSE leads and supervisors of the holding agency, who may open the record."""
     return any(
@@ -47,17 +54,22 @@ def may_restrict(user, record) -> bool:
     )
 
 
-def restriction_for(request: HttpRequest, public_id) -> Restriction:
+def restriction_for(request: HttpRequest, public_id, *, lifting: bool = False) -> Restriction:
     """A current restriction the user manages: they are named on it and may restrict records
-    of its agency. Otherwise 404, like a restriction that does not exist."""
+    of its agency. A CSE lead of the agency may also lift one they are not named on, so that a
+    restriction whose named people have all left can be ended (those named are told).
+    Otherwise 404, like a restriction that does not exist."""
     restriction = (
         Restriction.objects.filter(public_id=public_id, lifted_at__isnull=True)
         .select_related("person", "case", "agency")
         .first()
     )
+    if restriction is None:
+        raise Http404("No such record")
+    if lifting and selectors.is_lead_of(user=request.user, agency_id=restriction.agency_id):
+        return restriction
     if (
-        restriction is None
-        or not selectors.is_named(user=request.user, restriction=restriction)
+        not selectors.is_named(user=request.user, restriction=restriction)
         or not may_restrict(request.user, restriction.record)
         or not access.visible(request.user, type(restriction.record).objects)
         .filter(pk=restriction.record.pk)
@@ -83,12 +95,16 @@ def record_restrict(request: HttpRequest, kind: str, public_id) -> HttpResponse:
         ),
     )
     if request.method == "POST" and form.is_valid():
-        services.record_restrict(
-            record=record, reason=form.cleaned_data["reason"],
-            users=list(form.cleaned_data["users"]), by=request.user,
-        )  # fmt: skip
-        messages.success(request, "The record is restricted to the people named")
-        return record_page(record)
+        try:
+            services.record_restrict(
+                record=record, reason=form.cleaned_data["reason"],
+                users=list(form.cleaned_data["users"]), by=request.user,
+            )  # fmt: skip
+        except services.RestrictionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "The record is restricted to the people named")
+            return record_page(record)
     return render(
         request, "restrictions/restrict.html", {"record": record, "kind": kind, "form": form}
     )
@@ -107,12 +123,16 @@ def restriction_change(request: HttpRequest, public_id) -> HttpResponse:
         ),
     )
     if request.method == "POST" and form.is_valid():
-        services.restriction_update(
-            restriction=restriction, users=list(form.cleaned_data["users"]),
-            reason=form.cleaned_data["reason"], by=request.user,
-        )  # fmt: skip
-        messages.success(request, "The people named have been changed")
-        return record_page(restriction.record)
+        try:
+            services.restriction_update(
+                restriction=restriction, users=list(form.cleaned_data["users"]),
+                reason=form.cleaned_data["reason"], by=request.user,
+            )  # fmt: skip
+        except services.RestrictionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "The people named have been changed")
+            return record_page(restriction.record)
     return render(
         request,
         "restrictions/change.html",
@@ -123,14 +143,18 @@ def restriction_change(request: HttpRequest, public_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @recent_authentication_required
 def restriction_lift(request: HttpRequest, public_id) -> HttpResponse:
-    restriction = restriction_for(request, public_id)
+    restriction = restriction_for(request, public_id, lifting=True)
     form = LiftForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.restriction_lift(
-            restriction=restriction, reason=form.cleaned_data["reason"], by=request.user
-        )
-        messages.success(request, "The restriction has been lifted")
-        return record_page(restriction.record)
+        try:
+            services.restriction_lift(
+                restriction=restriction, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except services.RestrictionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "The restriction has been lifted")
+            return restricted_or_record_page(restriction.record)
     return render(
         request,
         "restrictions/lift.html",
@@ -157,11 +181,15 @@ def restricted_record(request: HttpRequest, kind: str, public_id) -> HttpRespons
     form = EmergencyAccessForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         # A case closed by both its own restriction and its child's needs both opened.
-        for restriction in restrictions:
-            services.emergency_access_open(
-                restriction=restriction, agency=agency, reason=form.cleaned_data["reason"],
-                by=request.user,
-            )  # fmt: skip
+        try:
+            for restriction in restrictions:
+                services.emergency_access_open(
+                    restriction=restriction, agency=agency, reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )  # fmt: skip
+        except services.RestrictionRefused:
+            # Lifted meanwhile: the record is open to the user through the access rule.
+            return record_page(record)
         messages.warning(
             request,
             "You have emergency access to this record. The lead professional and the CSE "
@@ -181,5 +209,7 @@ def restricted_record(request: HttpRequest, kind: str, public_id) -> HttpRespons
         request,
         "restrictions/restricted.html",
         {"record": record, "kind": kind, "form": form, "may_break_glass": agency is not None,
+         "liftable": [r for r in restrictions
+                      if selectors.is_lead_of(user=request.user, agency_id=r.agency_id)],
          "held_by": record.owner_agency, "emergency_for": _duration(settings.EMERGENCY_ACCESS_FOR)},
     )  # fmt: skip

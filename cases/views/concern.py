@@ -207,11 +207,18 @@ def concern_new_child(request: HttpRequest) -> HttpResponse:
     ]
     if held_elsewhere:
         services.possible_match_notify(new_person=child, held=held_elsewhere)
-        messages.warning(
-            request,
-            "A possible match for this child is held by another agency. Their CSE lead has been "
-            "told and may share their record with your agency.",
-        )
+        if any(p.owner_agency_id != agency.pk for p in held_elsewhere):
+            messages.warning(
+                request,
+                "A possible match for this child is held by another agency. Their CSE lead has "
+                "been told and may share their record with your agency.",
+            )
+        else:
+            messages.warning(
+                request,
+                "A possible match for this child is a restricted record of your agency. Your CSE "
+                "lead has been told.",
+            )
     return redirect("cases:concern-detail", public_id=concern.public_id)
 
 
@@ -364,6 +371,15 @@ def concern_detail(request: HttpRequest, public_id) -> HttpResponse:
         if concern.provisional_category
         else None
     )
+    links = list(concern.people.select_related("person", "person__owner_agency"))
+    shown = set(
+        selectors.people_visible(user=request.user)
+        .filter(pk__in=[link.person_id for link in links])
+        .values_list("pk", flat=True)
+    )
+    for link in links:
+        # Someone whose record the user may not see is named only by who holds them.
+        link.shown = link.person_id in shown
     return render(
         request,
         "cases/concern_detail.html",
@@ -372,7 +388,7 @@ def concern_detail(request: HttpRequest, public_id) -> HttpResponse:
             "case": concern.case,
             "indicators": indicators,
             "band": band,
-            "people": concern.people.select_related("person", "person__owner_agency"),
+            "people": links,
             "locations": concern.locations.select_related("location"),
             "details": concern.details.all(),
             "may_edit": access.can(request.user, Capability.EDIT_RECORDS, concern.case),

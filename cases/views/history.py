@@ -10,7 +10,7 @@ from agencies import access
 from agencies.roles import Capability
 from cases import history
 from cases.history import Change
-from cases.views.case import case_for
+from cases.views.case import case_for, log_case_view
 from cases.views.concern import concern_for
 from cases.views.network import network_for
 from cases.views.person import person_for
@@ -26,12 +26,12 @@ def _page(request: HttpRequest, *, what: str, back_url: str, changes: list[Chang
 
 def case_history(request: HttpRequest, public_id) -> HttpResponse:
     case = case_for(request, public_id, Capability.VIEW_RECORDS)
-    access.log_view(request, case)
+    log_case_view(request, case)
     return _page(
         request,
         what="case",
         back_url=reverse("cases:case-detail", args=[case.public_id]),
-        changes=history.case_history(case),
+        changes=history.case_history(case, user=request.user),
     )
 
 
@@ -48,7 +48,7 @@ def person_history(request: HttpRequest, public_id) -> HttpResponse:
 
 def concern_history(request: HttpRequest, public_id) -> HttpResponse:
     concern = concern_for(request, public_id, Capability.VIEW_RECORDS)
-    access.log_view(request, concern.case)
+    log_case_view(request, concern.case)
     return _page(
         request,
         what="concern",

@@ -136,3 +136,13 @@ def test_editing_a_missing_episode_keeps_its_link_to_a_concern_the_editor_cannot
     )
     assert response.status_code == 302
     assert list(episode.concerns.all()) == [hidden]
+
+
+def test_a_case_history_leaves_out_notes_the_reader_may_not_see(client, world):
+    add_note(client, world, "police_only")
+    sign_in(client, world["social_worker"])
+    history = client.get(f"/cases/{world['case'].public_id}/history/").content.decode()
+    assert INTELLIGENCE not in history
+    sign_in(client, world["force_officer"])
+    history = client.get(f"/cases/{world['case'].public_id}/history/").content.decode()
+    assert INTELLIGENCE in history

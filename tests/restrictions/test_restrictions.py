@@ -340,3 +340,137 @@ def test_a_restricted_case_is_not_referred_and_its_referrals_leave_the_unnamed(c
         assert client.get(f"/referrals/{existing.public_id}/").status_code == 404
         inbox = client.get("/referrals/?tab=sent").content.decode()
         assert escape(CHILD_LAST) not in inbox
+
+
+def test_a_user_named_on_a_case_restriction_still_sees_other_restricted_children_withheld(
+    client, world
+):
+    """Being named on a case's restriction must not open, or show in a list, a child
+    restricted to others (an array of the other kind's ids must hold no NULL)."""
+    other_case = CaseFactory(owner_agency=world["police"], child__last_name="Vossington")
+    sign_in(client, world["lead"])
+    client.post(f"/cases/{other_case.public_id}/restrict/", {"reason": "Operation", "users": []})
+    other_lead = member(Role.CSE_LEAD, world["police"])
+    sign_in(client, other_lead)
+    client.post(
+        f"/people/{world['child'].public_id}/restrict/", {"reason": "Staff relative", "users": []}
+    )
+    sign_in(client, world["lead"])  # named on the case restriction, not on the child's
+    listing = client.get("/cases/?status=open").content.decode()
+    assert escape(CHILD_LAST) not in listing
+    assert f"/restricted/cases/{world['case'].public_id}/" in listing
+    assert "Vossington" in listing
+    found = client.post("/people/search/", {"name": CHILD_LAST})
+    assert found.status_code == 200
+    assert escape(CHILD_LAST) not in found.content.decode().split('<table class="govuk-table">')[1]
+
+
+def test_another_agencys_own_case_about_a_restricted_child_stays_open_to_it(client, world):
+    theirs = CaseFactory(owner_agency=world["social_care"], child=world["child"])
+    restrict(client, world)
+    sign_in(client, world["partner"])
+    assert client.get(f"/cases/{theirs.public_id}/").status_code == 200
+    assert client.get(f"/cases/{world['case'].public_id}/").status_code == 404
+    assert client.get(f"/people/{world['child'].public_id}/").status_code == 404
+
+
+def test_the_lead_professional_is_not_pointed_to_a_case_restricted_away_from_them(client, world):
+    sign_in(client, world["colleague"])
+    client.get(f"/cases/{world['case'].public_id}/")  # an unlinked view
+    restrict(client, world, named=("named",))
+    sign_in(client, world["officer"])
+    tasks = client.get("/tasks/").content.decode()
+    assert 'data-testid="unlinked-views"' not in tasks
+    assert escape(CHILD_LAST) not in tasks
+
+
+def test_a_concern_names_only_the_people_the_reader_may_see(client, world):
+    from cases.models import ConcernPerson
+    from tests.factories import PersonFactory
+
+    suspect = PersonFactory(owner_agency=world["police"], kind="suspect", last_name="Marrick")
+    ConcernPerson.objects.create(concern=world["concern"], person=suspect, role="suspect")
+    sign_in(client, world["lead"])
+    client.post(f"/people/{suspect.public_id}/restrict/", {"reason": "High profile", "users": []})
+    sign_in(client, world["colleague"])
+    page = client.get(f"/concerns/{world['concern'].public_id}/").content.decode()
+    assert "Marrick" not in page
+    assert "whose record is held by Riverside Police (restricted)" in page
+
+
+def test_merging_a_restricted_record_is_refused(client, world):
+    from cases.models import Person
+    from tests.factories import PersonFactory
+
+    duplicate = PersonFactory(
+        owner_agency=world["police"], first_name=CHILD_FIRST, last_name=CHILD_LAST
+    )
+    person_index(person=duplicate)
+    restrict(client, world)
+    response = client.post(
+        f"/people/{world['child'].public_id}/merge/",
+        {"duplicate": duplicate.public_id, "reason": "Same child"},
+    )
+    assert "One of these records is restricted: lift the restriction to merge" in (
+        response.content.decode()
+    )
+    assert Person.objects.get(pk=duplicate.pk).merged_into_id is None
+
+
+def test_a_cse_lead_not_named_may_lift_a_restriction_and_those_named_are_told(client, world):
+    restrict(client, world, named=("named",))
+    restriction = Restriction.objects.get()
+    other_lead = member(Role.CSE_LEAD, world["police"])
+    sign_in(client, other_lead)
+    page = client.get(f"/restricted/people/{world['child'].public_id}/").content.decode()
+    assert f"/restrictions/{restriction.public_id}/lift/" in page
+    assert client.get(f"/restrictions/{restriction.public_id}/change/").status_code == 404
+    client.post(f"/restrictions/{restriction.public_id}/lift/", {"reason": "All named have left"})
+    restriction.refresh_from_db()
+    assert restriction.lifted_by == other_lead
+    told = Task.objects.filter(kind="restriction_lifted")
+    assert {t.user_id for t in told} == {None, world["named"].pk, world["lead"].pk}
+    sign_in(client, world["colleague"])
+    assert client.get(f"/cases/{world['case'].public_id}/").status_code == 200
+
+
+def test_a_new_child_matching_a_restricted_record_of_the_agency_tells_its_cse_lead(
+    client, world, django_capture_on_commit_callbacks
+):
+    from tests.cases.conftest import concern_post
+
+    born = timezone.localdate() - timedelta(days=14 * 365 + 40)
+    world["child"].date_of_birth = born
+    world["child"].save()
+    person_index(person=world["child"])
+    restrict(client, world)
+    sign_in(client, world["colleague"])
+    data = concern_post(**{
+        "child-first_name": CHILD_FIRST, "child-last_name": CHILD_LAST,
+        "child-date_of_birth": born.isoformat(),
+    })  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/concerns/new/", data, follow=True)
+    page = response.content.decode()
+    assert "a restricted record of your agency" in page
+    task = Task.objects.get(kind="possible_match")
+    assert (task.agency, task.role) == (world["police"], Role.CSE_LEAD)
+
+
+def test_the_template_export_leaves_out_a_child_restricted_away_from_the_exporter(client, world):
+    from reports.template_export import template_rows
+
+    world["case"].first_contact_date = timezone.localdate() - timedelta(days=10)
+    world["case"].save()
+    start, end = timezone.localdate() - timedelta(days=30), timezone.localdate()
+
+    def exported(user) -> list[str]:
+        rows = template_rows(user=user, start=start, end=end, agencies=[world["police"]])
+        return [row["last_name"] for row in rows["children"]]
+
+    assert exported(world["lead"]) == [CHILD_LAST]
+    other_lead = member(Role.CSE_LEAD, world["police"])
+    sign_in(client, other_lead)
+    client.post(f"/cases/{world['case'].public_id}/restrict/", {"reason": "Operation"})
+    assert exported(world["lead"]) == []
+    assert exported(other_lead) == [CHILD_LAST]
