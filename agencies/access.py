@@ -162,11 +162,15 @@ def acting_agencies(user: User | AnonymousUser, record: AgencyOwnedModel) -> lis
     return [m for m in memberships if m.agency_id in reachable]
 
 
+# What only the agency holding a record may do with it, whoever else it is shared with.
+OWNER_ONLY = frozenset({Capability.SHARE_RECORDS, Capability.RESTRICT_RECORDS})
+
+
 def can(user: User | AnonymousUser, capability: Capability, record: AgencyOwnedModel) -> bool:
     """Whether the user holds `capability` in an agency that reaches the record. Sharing onward
-    is for the owning agency only."""
+    and restricting are for the owning agency only."""
     memberships = acting_agencies(user, record)
-    if capability == Capability.SHARE_RECORDS:
+    if capability in OWNER_ONLY:
         memberships = [m for m in memberships if m.agency_id == record.owner_agency_id]
     return any(role_can(m.role, capability) for m in memberships)
 

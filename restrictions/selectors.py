@@ -90,9 +90,13 @@ def restrictions_over(*, record) -> list[Restriction]:
     )
 
 
-def emergency_access_current(*, user: User, record) -> EmergencyAccess | None:
-    """The user's current emergency access that opens the record, if any."""
-    restrictions = restrictions_over(record=record)
+def emergency_access_current(
+    *, user: User, record, restrictions: list[Restriction] | None = None
+) -> EmergencyAccess | None:
+    """The user's current emergency access that opens the record, if any (`restrictions`: those
+    over the record, where the caller has read them already)."""
+    if restrictions is None:
+        restrictions = restrictions_over(record=record)
     if not restrictions:
         return None
     return (

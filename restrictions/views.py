@@ -9,10 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from agencies import access
-from agencies.access_log import access_log_record
 from agencies.decorators import recent_authentication_required
 from agencies.models import AccessLogEntry
-from agencies.roles import Capability, role_can
+from agencies.roles import Capability
 from cases.models import Case, Person
 from restrictions import selectors, services
 from restrictions.forms import EmergencyAccessForm, LiftForm, RestrictForm, RestrictionChangeForm
@@ -47,11 +46,8 @@ def restricted_or_record_page(record) -> HttpResponse:
 
 
 def may_restrict(user, record) -> bool:
-    """CSE leads and supervisors of the holding agency, who may open the record."""
-    return any(
-        m.agency_id == record.owner_agency_id and role_can(m.role, Capability.RESTRICT_RECORDS)
-        for m in access.record_agencies(user)
-    )
+    """CSE leads and supervisors of the holding agency."""
+    return access.can(user, Capability.RESTRICT_RECORDS, record)
 
 
 def restriction_for(request: HttpRequest, public_id, *, lifting: bool = False) -> Restriction:
@@ -197,13 +193,8 @@ def restricted_record(request: HttpRequest, kind: str, public_id) -> HttpRespons
         )
         return record_page(record)
     if request.method == "GET":
-        memberships = access.acting_agencies(request.user, record)
-        access_log_record(
-            user=request.user,
-            agency_id=memberships[0].agency_id if memberships else None,
-            action=AccessLogEntry.Action.DENIED,
-            record=record,
-            detail={"restricted": True},
+        access.log_view(
+            request, record, action=AccessLogEntry.Action.DENIED, detail={"restricted": True}
         )
     return render(
         request,

@@ -34,5 +34,7 @@ def restriction_panel(context, record) -> dict:
         "manages": own is not None and restrictor and any(u.pk == user.pk for u in named),
         "may_restrict": own is None and restrictor,
         "kind": "person" if record._meta.model_name == "person" else "case",
-        "emergency": selectors.emergency_access_current(user=user, record=record),
+        "emergency": selectors.emergency_access_current(
+            user=user, record=record, restrictions=restrictions
+        ),
     }
