@@ -10,6 +10,7 @@ answers exactly like one that does not exist (404), and the refusal is logged.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, Permission
@@ -96,17 +97,25 @@ class EqualsAny(Func):
 
 
 def visible(
-    user: User | AnonymousUser, queryset: QuerySet, *, with_withheld: bool = False
+    user: User | AnonymousUser,
+    queryset: QuerySet,
+    *,
+    with_withheld: bool = False,
+    through: Collection[int] | None = None,
 ) -> QuerySet:
     """The records of `queryset` the user may see, as one query: owned by one of the user's
     agencies, or granted to one of their groups, and not restricted away from them
     (restrictions.selectors.restriction_condition). No per-row check.
 
     `with_withheld` keeps the restricted records the user would otherwise see, annotated
-    `withheld=True`, for the lists and searches that show only that such a record exists."""
+    `withheld=True`, for the lists and searches that show only that such a record exists.
+    `through` limits the user's agencies to those ids: what the user sees as a member of them
+    alone (a meeting's minutes open only what the user's attending agencies may see)."""
     from restrictions.selectors import restriction_condition
 
     memberships = record_agencies(user)
+    if through is not None:
+        memberships = [m for m in memberships if m.agency_id in through]
     if not memberships:
         return queryset.none()
     reachable = reachable_through(memberships, queryset)

@@ -363,7 +363,10 @@ def child_chronology(
 
         items = (
             AgendaItem.objects.filter(
-                kind="case", case__in=cases, meeting__in=meetings_visible(user=user)
+                kind="case",
+                case__in=cases,
+                archived_at__isnull=True,
+                meeting__in=meetings_visible(user=user),
             )
             .exclude(meeting__status="cancelled")
             .select_related("meeting")

@@ -35,6 +35,7 @@ from cases.models import (
     PersonAlias,
     PersonContact,
     PersonIdentifier,
+    PersonLocation,
     SuggestionRun,
 )
 from cases.selectors import retention_kind, years_before
@@ -641,6 +642,7 @@ def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) 
         row.person = survivor
         _stamp(row, by, f"Merged from {duplicate.public_id}")
         row.save()
+    _merge_places_flags_and_meetings(survivor=survivor, duplicate=duplicate, by=by)
     carried = {
         grant.group_id: grant
         for grant in duplicate.grants.exclude(group__agency=survivor.owner_agency_id)
@@ -665,6 +667,46 @@ def person_merge(*, survivor: Person, duplicate: Person, reason: str, by: User) 
     duplicate.save()
     person_index(person=survivor)
     return survivor
+
+
+def _merge_places_flags_and_meetings(*, survivor: Person, duplicate: Person, by: User) -> None:
+    """The duplicate's places, exploitation flags, disruption activity and meeting items move
+    to the survivor. A place both were linked to keeps the survivor's link; where both were on
+    one meeting, what was shared and the actions on the duplicate's item join the survivor's,
+    and the emptied item is withdrawn."""
+    from interventions.models import DisruptionActivity, ExploitationFlag
+    from meetings.models import AgendaItem
+    from meetings.services import agenda_item_merge
+
+    note = f"Merged from {duplicate.public_id}"
+    linked_places = set(survivor.places.values_list("location_id", flat=True))
+    for row in PersonLocation.objects.filter(person=duplicate).exclude(
+        location_id__in=linked_places
+    ):
+        row.person = survivor
+        _stamp(row, by, note)
+        row.save()
+    for model in (ExploitationFlag, DisruptionActivity):
+        for row in model.objects.filter(person=duplicate):
+            row.person = survivor
+            _stamp(row, by, note)
+            row.save()
+    survivor_items = {
+        item.meeting_id: item
+        for item in AgendaItem.objects.filter(
+            kind="person", person=survivor, archived_at__isnull=True
+        )
+    }
+    for item in AgendaItem.objects.filter(
+        kind="person", person=duplicate, archived_at__isnull=True
+    ).select_related("meeting"):
+        kept = survivor_items.get(item.meeting_id)
+        if kept is None:
+            item.person = survivor
+            _stamp(item, by, note)
+            item.save()
+            continue
+        agenda_item_merge(item=item, into=kept, reason=note, by=by)
 
 
 @transaction.atomic

@@ -25,9 +25,10 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = request.user.memberships.filter(is_active=True).select_related("agency")
     open_tasks = tasks_for(request.user).filter(status=Task.Status.OPEN).count()
     may_record = bool(agency_ids_with(request.user, Capability.EDIT_RECORDS))
-    from meetings.selectors import actions_of_user
+    from meetings.selectors import actions_as_seen
 
-    actions = actions_of_user(user=request.user)
+    # Counted as the task list shows them: only actions on records the user may still see.
+    overdue = actions_as_seen(user=request.user, limit=1000, overdue_only=True)
     return render(
         request,
         "core/home.html",
@@ -35,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "open_tasks": open_tasks,
             "may_record": may_record,
-            "overdue_actions": actions.filter(due_on__lt=timezone.localdate()).count(),
+            "overdue_actions": len(overdue),
         },
     )
 

@@ -78,6 +78,21 @@ class FlagForm(GovUKForm):
 class FlagReviewForm(GovUKForm):
     note = reason_field("What the review found", "Enter what the review found")
     review_on = review_date_field("Next review date")
+    owner = forms.ModelChoiceField(
+        label="Owner",
+        help_text="Who reviews the flag next. Change it when the owner has moved on.",
+        queryset=None,
+        to_field_name="public_id",
+        empty_label=None,
+        error_messages={
+            "required": "Select the owner of the flag",
+            "invalid_choice": "Select an owner who can see this record",
+        },
+    )
+
+    def __init__(self, *args, owners, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
 
     def clean_review_on(self):
         return clean_not_past(self.cleaned_data["review_on"])
@@ -85,6 +100,10 @@ class FlagReviewForm(GovUKForm):
 
 class FlagRemoveForm(GovUKForm):
     reason = reason_field("Why the flag is removed", "Enter why the flag is removed")
+
+
+class DisruptionRemoveForm(GovUKForm):
+    reason = reason_field("Why the entry is removed", "Enter why the entry is removed")
 
 
 class FlagTypeForm(GovUKForm):

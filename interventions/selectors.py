@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
 from agencies import access
@@ -54,7 +62,7 @@ def flags_of(record) -> QuerySet[ExploitationFlag]:
     field = "person" if isinstance(record, Person) else "location"
     return ExploitationFlag.objects.filter(
         **{field: record}, archived_at__isnull=True
-    ).select_related("flag_type", "owner")
+    ).select_related("flag_type", "owner", "created_by")
 
 
 def flags_removed_of(record, limit: int = 20) -> QuerySet[ExploitationFlag]:
@@ -66,22 +74,58 @@ def flags_removed_of(record, limit: int = 20) -> QuerySet[ExploitationFlag]:
     )
 
 
+# Who answers for a flag whose owner can no longer review it: the holding agency's managers.
+FLAG_MANAGING_ROLES = (Role.SUPERVISOR, Role.CSE_LEAD)
+
+
+def _owner_may_review(field: str) -> Exists:
+    """Whether the flag's owner still records in an active agency that reaches the flagged
+    record (its holder, or an agency it is shared with): as flag_owner_candidates, in SQL."""
+    model = Person if field == "person" else Location
+    shared = access.grant_model_of(model).objects.filter(
+        content_object_id=OuterRef(OuterRef(field)),
+        group_id=OuterRef("agency__group_id"),
+        permission__codename=access.view_codename(model),
+    )
+    return Exists(
+        Membership.objects.filter(
+            user_id=OuterRef("owner_id"),
+            user__is_active=True,
+            is_active=True,
+            agency__is_active=True,
+            role__in=[r for r in Role if role_can(r, Capability.EDIT_RECORDS)],
+        ).filter(Q(agency_id=OuterRef(f"{field}__owner_agency_id")) | Exists(shared))
+    )
+
+
 def flags_due_for_review(*, user: User, today: date | None = None) -> QuerySet[ExploitationFlag]:
-    """The user's own flags to review within DUE_WITHIN_DAYS (or overdue), on records the user
-    may still see: a flag on a record no longer shared with them is not listed."""
+    """The user's own flags to review within DUE_WITHIN_DAYS (or overdue), and for a supervisor
+    or CSE lead, every flag on their agency's records whose owner can no longer review it
+    (left, or the record no longer shared with them), annotated `orphaned`; only on records
+    the user may still see."""
     today = today or timezone.localdate()
     people = access.visible(
         user, Person.objects.filter(archived_at__isnull=True, merged_into__isnull=True)
     )
     locations = access.visible(user, Location.objects.filter(archived_at__isnull=True))
+    managed = [m.agency_id for m in access.user_agency_roles(user) if m.role in FLAG_MANAGING_ROLES]
+    orphaned = Q(person__isnull=False) & ~_owner_may_review("person") | Q(
+        location__isnull=False
+    ) & ~_owner_may_review("location")
+    held_by_managed = Q(person__owner_agency_id__in=managed) | Q(
+        location__owner_agency_id__in=managed
+    )
+    flags = ExploitationFlag.objects.annotate(
+        orphaned=ExpressionWrapper(orphaned, output_field=BooleanField())
+    ).filter(archived_at__isnull=True)
+    mine = Q(owner=user, review_on__lte=today + timedelta(days=DUE_WITHIN_DAYS))
+    if managed:
+        # Listed whatever its date: until someone takes it over, no one will review it.
+        mine |= held_by_managed & Q(orphaned=True)
     return (
-        ExploitationFlag.objects.filter(
-            owner=user,
-            archived_at__isnull=True,
-            review_on__lte=today + timedelta(days=DUE_WITHIN_DAYS),
-        )
+        flags.filter(mine)
         .filter(Q(person__in=people.values("pk")) | Q(location__in=locations.values("pk")))
-        .select_related("flag_type", "person", "location")
+        .select_related("flag_type", "person", "location", "owner")
         .order_by("review_on", "pk")
     )
 

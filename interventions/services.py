@@ -92,6 +92,9 @@ def flag_type_update(
 # Flags --------------------------------------------------------------------------------------
 
 
+OWNER_CANNOT_REVIEW = "The owner must be someone who records in an agency that sees this record"
+
+
 @transaction.atomic
 def flag_set(
     *,
@@ -110,9 +113,7 @@ def flag_set(
         raise ValidationError({"reason": "Enter why the flag is set"})
     _not_in_past(review_on, "review_on")
     if not user_may_review_flags(owner, record):
-        raise ValidationError(
-            {"owner": "The owner must be someone who records in an agency that sees this record"}
-        )
+        raise ValidationError({"owner": OWNER_CANNOT_REVIEW})
     flag = ExploitationFlag(
         flag_type=flag_type,
         reason=reason,
@@ -134,13 +135,24 @@ def _locked_active(flag: ExploitationFlag) -> ExploitationFlag:
 
 @transaction.atomic
 def flag_review(
-    *, flag: ExploitationFlag, review_on: date, note: str, by: User
+    *,
+    flag: ExploitationFlag,
+    review_on: date,
+    note: str,
+    owner: User | None = None,
+    by: User,
 ) -> ExploitationFlag:
-    """Record a review and set the next review date."""
+    """Record a review and set the next review date, and the owner who reviews it next (kept
+    when not given)."""
     flag = _locked_active(flag)
     if not note.strip():
         raise ValidationError({"note": "Enter what the review found"})
     _not_in_past(review_on, "review_on")
+    record = flag.person or flag.location
+    if owner is not None and owner.pk != flag.owner_id:
+        if not user_may_review_flags(owner, record):
+            raise ValidationError({"owner": OWNER_CANNOT_REVIEW})
+        flag.owner = owner
     review = FlagReview(flag=flag, note=note, next_review_on=review_on)
     _stamp(review, by)
     review.save()
@@ -196,6 +208,22 @@ def disruption_record(
     _stamp(activity, by)
     activity.save()
     return activity
+
+
+@transaction.atomic
+def disruption_remove(*, activity: DisruptionActivity, reason: str, by: User) -> None:
+    """Take an entry recorded in error off the timeline and out of the counts: archived with
+    the reason, never deleted."""
+    activity = DisruptionActivity.objects.select_for_update().get(pk=activity.pk)
+    if activity.is_archived:
+        raise ValidationError("This entry has already been removed")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the entry is removed"})
+    activity.archived_at = timezone.now()
+    activity.archived_by = by
+    activity.archived_reason = reason
+    _stamp(activity, by, reason)
+    activity.save()
 
 
 # Victim support -----------------------------------------------------------------------------

@@ -38,6 +38,11 @@ urlpatterns = [
         {"kind": "networks"},
         name="network-disruption-new",
     ),
+    path(
+        "disruption/<uuid:public_id>/remove/",
+        records.disruption_remove,
+        name="disruption-remove",
+    ),
     path("locations/<uuid:public_id>/", records.location_detail, name="location-detail"),
     path(
         "cases/<uuid:public_id>/victim-support/",

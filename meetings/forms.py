@@ -12,6 +12,7 @@ from agencies.models import Agency, Membership, Partnership
 from cases.forms import date_field
 from core.forms import GovUKForm
 from meetings.models import RISK_CATEGORIES, Meeting, MeetingAction
+from meetings.selectors import RECORDED_AFTER
 
 MEETINGS_AHEAD = timedelta(days=731)
 
@@ -77,8 +78,11 @@ class MeetingNewForm(MeetingDetailsForm):
 
     def clean_held_on(self):
         held_on = super().clean_held_on()
-        if held_on < timezone.localdate():
-            raise forms.ValidationError("The date of the meeting must be today or in the future")
+        if held_on < timezone.localdate() - RECORDED_AFTER:
+            raise forms.ValidationError(
+                f"The date of the meeting must be today, in the future or in the last"
+                f" {RECORDED_AFTER.days} days"
+            )
         return held_on
 
     def clean(self):
@@ -207,3 +211,16 @@ class ActionUpdateForm(GovUKForm):
         label="Note", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     due_on = date_field("Due by", required=True)
+
+
+class ItemWithdrawForm(GovUKForm):
+    reason = forms.CharField(
+        label="Why the item is withdrawn",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, added to the wrong meeting. Do not name a child or a suspect.",
+        max_length=5000,
+        error_messages={
+            "required": "Enter why the item is withdrawn",
+            "max_length": "Why the item is withdrawn must be 5,000 characters or fewer",
+        },
+    )

@@ -93,8 +93,9 @@ def one_subject_of_its_kind() -> models.Q:
     )
 
 
-class AgendaItem(BaseModel):
-    """A child's case, a suspect, a place or a network discussed at a meeting."""
+class AgendaItem(ArchivableModel):
+    """A child's case, a suspect, a place or a network discussed at a meeting. An item put on
+    by mistake is withdrawn (archived, with the reason), never deleted."""
 
     class Kind(models.TextChoices):
         CASE = "case", "Child"
@@ -135,7 +136,7 @@ class AgendaItem(BaseModel):
             *(
                 models.UniqueConstraint(
                     fields=["meeting", kind],
-                    condition=models.Q(kind=kind),
+                    condition=models.Q(kind=kind, archived_at__isnull=True),
                     name=f"{kind}_once_per_meeting",
                 )
                 for kind in SUBJECT_FIELDS

@@ -68,8 +68,12 @@ def attending_agency_ids(meeting: Meeting) -> set[int]:
 
 
 def subject_visible(*, user: User, item: AgendaItem) -> bool:
+    """Whether the user may see the item's record as a member of an agency attending its
+    meeting: another agency of theirs that does not attend opens nothing in the minutes."""
     model = SUBJECT_MODELS[item.kind]
-    return access.visible(user, model.objects.filter(pk=item.subject_id)).exists()
+    return access.visible(
+        user, model.objects.filter(pk=item.subject_id), through=attending_agency_ids(item.meeting)
+    ).exists()
 
 
 def agency_sees(*, agency: Agency, record) -> bool:
@@ -81,7 +85,9 @@ def item_for(request: HttpRequest, public_id) -> AgendaItem:
     """An item of a meeting the user's agency attends, about a record the user may see."""
     item = (
         AgendaItem.objects.filter(
-            public_id=public_id, meeting__in=meetings_visible(user=request.user)
+            public_id=public_id,
+            archived_at__isnull=True,
+            meeting__in=meetings_visible(user=request.user),
         )
         .select_related("meeting__chair_agency", "meeting__partnership")
         .prefetch_related("contributions__agency", "actions__owner_agency", "actions__owner")
@@ -159,17 +165,16 @@ def item_label(item: AgendaItem, *, open: bool) -> str:
     return f"{subject.name} (network)"
 
 
-def _visible_subject_ids(*, user: User, items: list[AgendaItem]) -> dict[str, set[int]]:
-    """For each kind of record, which of the items' records the user may see (one query per
-    kind present)."""
+def _visible_subject_ids(
+    *, user: User, items: list[AgendaItem], through: set[int]
+) -> dict[str, set[int]]:
+    """For each kind of record, which of the items' records the user may see as a member of
+    the agencies `through` (one query per kind present)."""
     open_ids: dict[str, set[int]] = {}
     for kind, model in SUBJECT_MODELS.items():
         ids = [item.subject_id for item in items if item.kind == kind]
-        open_ids[kind] = (
-            set(access.visible(user, model.objects.filter(pk__in=ids)).values_list("pk", flat=True))
-            if ids
-            else set()
-        )
+        records = access.visible(user, model.objects.filter(pk__in=ids), through=through)
+        open_ids[kind] = set(records.values_list("pk", flat=True)) if ids else set()
     return open_ids
 
 
@@ -177,15 +182,17 @@ def items_as_seen(*, user: User, meeting: Meeting) -> list[ItemView]:
     """The meeting's items in agenda order, each open or restricted for `user`; one access
     query per kind of record on the agenda, never one per item."""
     items = list(
-        meeting.items.select_related(
+        meeting.items.filter(archived_at__isnull=True)
+        .select_related(
             "case__child",
             "case__owner_agency",
             "person__owner_agency",
             "location__owner_agency",
             "network__owner_agency",
-        ).prefetch_related("contributions__agency", "actions__owner_agency", "actions__owner")
+        )
+        .prefetch_related("contributions__agency", "actions__owner_agency", "actions__owner")
     )
-    open_ids = _visible_subject_ids(user=user, items=items)
+    open_ids = _visible_subject_ids(user=user, items=items, through=attending_agency_ids(meeting))
     views = []
     for item in items:
         is_open = item.subject_id in open_ids[item.kind]
@@ -193,10 +200,12 @@ def items_as_seen(*, user: User, meeting: Meeting) -> list[ItemView]:
     return views
 
 
-def acting_agency_of_records(*, user: User, records: list) -> dict[tuple[str, int], int]:
-    """For each record, the user's agency that reaches it (its holder, or an agency it is
-    shared with), keyed by (model name, pk): one grants query per kind of record."""
-    memberships = access.record_agencies(user)
+def acting_agency_of_records(
+    *, user: User, records: list, through: set[int]
+) -> dict[tuple[str, int], int]:
+    """For each record, the user's agency among `through` that reaches it (its holder, or an
+    agency it is shared with), keyed by (model name, pk): one grants query per kind."""
+    memberships = [m for m in access.record_agencies(user) if m.agency_id in through]
     own = {m.agency_id for m in memberships}
     group_agency = {m.group_id: m.agency_id for m in memberships}
     acting: dict[tuple[str, int], int] = {}
@@ -218,12 +227,17 @@ def acting_agency_of_records(*, user: User, records: list) -> dict[tuple[str, in
     return acting
 
 
+# A meeting is often written up after it sits: one held up to this long ago may still be
+# recorded and have items added.
+RECORDED_AFTER = timedelta(days=30)
+
+
 def meetings_arranged_by(*, user: User) -> QuerySet[Meeting]:
-    """Meetings still to come (or today's) that the user may add items to."""
+    """Meetings to come, or held in the last RECORDED_AFTER, that the user may add items to."""
     return Meeting.objects.filter(
         archived_at__isnull=True,
         chair_agency_id__in=access.agency_ids_with(user, Capability.CHAIR_MEETINGS),
-        held_on__gte=timezone.localdate(),
+        held_on__gte=timezone.localdate() - RECORDED_AFTER,
     ).exclude(status=Meeting.Status.CANCELLED)
 
 
@@ -232,7 +246,10 @@ def meetings_of_record(*, user: User, record) -> list[AgendaItem]:
     kind = KIND_OF_MODEL[type(record)]
     return list(
         AgendaItem.objects.filter(
-            kind=kind, **{kind: record}, meeting__in=meetings_visible(user=user)
+            kind=kind,
+            **{kind: record},
+            archived_at__isnull=True,
+            meeting__in=meetings_visible(user=user),
         )
         .select_related("meeting")
         .order_by("-meeting__held_on")[:20]
@@ -255,7 +272,7 @@ def actions_of_user(*, user: User) -> QuerySet[MeetingAction]:
             Q(owner=user, owner_agency_id__in=agencies)
             | Q(owner_agency_id__in=agencies) & (Q(owner__isnull=True) | ~owner_still_there)
         )
-        .filter(item__meeting__archived_at__isnull=True)
+        .filter(item__archived_at__isnull=True, item__meeting__archived_at__isnull=True)
         .exclude(item__meeting__status=Meeting.Status.CANCELLED)
         .select_related("item__meeting", "owner_agency")
         .order_by("due_on", "created_at")
@@ -270,12 +287,18 @@ class ActionView:
     overdue: bool
 
 
-def actions_as_seen(*, user: User, limit: int = 100) -> list[ActionView]:
+def actions_as_seen(
+    *, user: User, limit: int = 100, overdue_only: bool = False
+) -> list[ActionView]:
     """The user's open actions for their task list, overdue first, on records the user may
     still see (an action on a record no longer shared with the agency is left to the chair's
     agency, which sees it on the meeting)."""
+    today = timezone.localdate()
+    mine = actions_of_user(user=user)
+    if overdue_only:
+        mine = mine.filter(due_on__lt=today)
     actions = list(
-        actions_of_user(user=user).select_related(
+        mine.select_related(
             "item__case__child",
             "item__case__owner_agency",
             "item__person__owner_agency",
@@ -283,8 +306,15 @@ def actions_as_seen(*, user: User, limit: int = 100) -> list[ActionView]:
             "item__network__owner_agency",
         )[:limit]
     )
-    open_ids = _visible_subject_ids(user=user, items=[a.item for a in actions])
-    today = timezone.localdate()
+    # Each action is seen as a member of the agency that owns it.
+    open_ids = {
+        agency_id: _visible_subject_ids(
+            user=user,
+            items=[a.item for a in actions if a.owner_agency_id == agency_id],
+            through={agency_id},
+        )
+        for agency_id in {a.owner_agency_id for a in actions}
+    }
     return [
         ActionView(
             action=action,
@@ -293,7 +323,7 @@ def actions_as_seen(*, user: User, limit: int = 100) -> list[ActionView]:
             overdue=action.due_on < today,
         )
         for action in actions
-        if action.item.subject_id in open_ids[action.item.kind]
+        if action.item.subject_id in open_ids[action.owner_agency_id][action.item.kind]
     ]
 
 
@@ -341,11 +371,13 @@ def items_due_for_review(*, user: User, limit: int = 100) -> list[ItemView]:
         meeting__partnership=OuterRef("meeting__partnership"),
         meeting__held_on__gt=OuterRef("meeting__held_on"),
         meeting__archived_at__isnull=True,
+        archived_at__isnull=True,
     ).exclude(meeting__status=Meeting.Status.CANCELLED)
     items = list(
         AgendaItem.objects.filter(
             meeting__chair_agency_id__in=chairing,
             meeting__archived_at__isnull=True,
+            archived_at__isnull=True,
             next_review_on__lte=timezone.localdate() + REVIEW_HORIZON,
         )
         .exclude(meeting__status=Meeting.Status.CANCELLED)
@@ -360,7 +392,7 @@ def items_due_for_review(*, user: User, limit: int = 100) -> list[ItemView]:
         )
         .order_by("next_review_on", "pk")[:limit]
     )
-    open_ids = _visible_subject_ids(user=user, items=items)
+    open_ids = _visible_subject_ids(user=user, items=items, through=set(chairing))
     return [
         ItemView(item=item, open=True, label=item_label(item, open=True))
         for item in items
@@ -378,6 +410,7 @@ def action_counts_by_agency(
             owner_agency_id__in=agency_ids,
             item__meeting__partnership=partnership,
             item__meeting__archived_at__isnull=True,
+            item__archived_at__isnull=True,
         )
         .exclude(item__meeting__status=Meeting.Status.CANCELLED)
         .values("owner_agency_id")

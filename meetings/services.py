@@ -109,7 +109,9 @@ def agenda_item_add(*, meeting: Meeting, kind: str, subject, by: User) -> Agenda
     meeting_open_check(meeting)
     # The meeting's row lock serialises adds: one position each, and no record added twice.
     Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
-    existing = AgendaItem.objects.filter(meeting=meeting, kind=kind, **{kind: subject}).first()
+    existing = AgendaItem.objects.filter(
+        meeting=meeting, kind=kind, **{kind: subject}, archived_at__isnull=True
+    ).first()
     if existing is not None:
         return existing
     return AgendaItem.objects.create(
@@ -121,6 +123,55 @@ def agenda_item_add(*, meeting: Meeting, kind: str, subject, by: User) -> Agenda
         created_by=by,
         modified_by=by,
     )
+
+
+@transaction.atomic
+def agenda_item_withdraw(*, item: AgendaItem, reason: str, by: User) -> AgendaItem:
+    """Take an item off the agenda (put on by mistake, or the record merged into another on
+    the same meeting): archived with the reason, its open actions no longer needed. What was
+    recorded stays in the item's history."""
+    meeting_open_check(item.meeting)
+    if not reason.strip():
+        raise ValidationError("Give the reason for withdrawing the item")
+    item = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    if item.archived_at is not None:
+        return item
+    now = timezone.now()
+    for action in item.actions.filter(status=MeetingAction.Status.OPEN):
+        action.status = MeetingAction.Status.CANCELLED
+        action.status_note = f"Item withdrawn from the agenda: {reason}"
+        action.modified_by = by
+        action._change_reason = "Item withdrawn"
+        action.save()
+    item.archived_at, item.archived_by, item.archived_reason = now, by, reason
+    item.modified_by = by
+    item._change_reason = "Withdrawn from the agenda"
+    item.save()
+    return item
+
+
+@transaction.atomic
+def agenda_item_merge(*, item: AgendaItem, into: AgendaItem, reason: str, by: User) -> None:
+    """Two records of one person were both on a meeting and have been merged: what was shared
+    and the actions on `item` join `into`, decisions and an agreed risk it lacks are carried
+    over, and `item` is archived, so nothing recorded at the meeting is lost."""
+    for related in (*item.contributions.all(), *item.actions.all()):
+        related.item = into
+        related.modified_by = by
+        related._change_reason = reason
+        related.save()
+    if item.decisions and item.decisions not in into.decisions:
+        into.decisions = "\n\n".join(filter(None, [into.decisions, item.decisions]))
+    if into.risk_category is None:
+        into.risk_category = item.risk_category
+    into.modified_by = by
+    into._change_reason = reason
+    into.save()
+    item.archived_at, item.archived_by = timezone.now(), by
+    item.archived_reason = f"{reason}: joined item {into.position}"
+    item.modified_by = by
+    item._change_reason = item.archived_reason
+    item.save()
 
 
 @transaction.atomic

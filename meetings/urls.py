@@ -25,6 +25,11 @@ urlpatterns = [
         "meetings/items/<uuid:public_id>/outcome/", views.agenda_item_outcome, name="item-outcome"
     ),
     path(
+        "meetings/items/<uuid:public_id>/withdraw/",
+        views.agenda_item_withdraw,
+        name="item-withdraw",
+    ),
+    path(
         "meetings/items/<uuid:public_id>/actions/new/",
         views.meeting_action_new,
         name="action-new",

@@ -23,17 +23,21 @@ from meetings.forms import (
     ActionUpdateForm,
     AgendaItemAddForm,
     ContributionForm,
+    ItemWithdrawForm,
     MeetingEditForm,
     MeetingNewForm,
     OutcomeForm,
 )
 from meetings.models import AgendaItem, Meeting
 
+# Only live records go on an agenda: not an archived one, nor one merged into another.
 SUBJECTS = {
-    "case": Case.objects.select_related("child", "owner_agency"),
-    "person": Person.objects.select_related("owner_agency"),
-    "location": Location.objects.select_related("owner_agency"),
-    "network": Network.objects.select_related("owner_agency"),
+    "case": Case.objects.filter(archived_at__isnull=True).select_related("child", "owner_agency"),
+    "person": Person.objects.filter(
+        archived_at__isnull=True, merged_into__isnull=True
+    ).select_related("owner_agency"),
+    "location": Location.objects.filter(archived_at__isnull=True).select_related("owner_agency"),
+    "network": Network.objects.filter(archived_at__isnull=True).select_related("owner_agency"),
 }
 
 
@@ -41,7 +45,9 @@ def _log_items(request: HttpRequest, views, *, action: str, meeting: Meeting) ->
     """The access log holds each record whose discussion was shown (DPA 2018 s.62), under the
     user's agency that reaches it, as a record's own page logs it."""
     records = [view.item.subject for view in views if view.open]
-    acting = selectors.acting_agency_of_records(user=request.user, records=records)
+    acting = selectors.acting_agency_of_records(
+        user=request.user, records=records, through=selectors.attending_agency_ids(meeting)
+    )
     by_agency: dict[int | None, list] = {}
     for record in records:
         by_agency.setdefault(acting.get((record._meta.model_name, record.pk)), []).append(record)
@@ -322,6 +328,29 @@ def agenda_item_outcome(request: HttpRequest, public_id) -> HttpResponse:
     services.agenda_item_outcome_record(item=item, **form.cleaned_data, by=request.user)
     messages.success(request, "What the meeting agreed is recorded")
     return redirect("meetings:item-detail", public_id=item.public_id)
+
+
+@require_http_methods(["GET", "POST"])
+def agenda_item_withdraw(request: HttpRequest, public_id) -> HttpResponse:
+    """The chair's agency takes an item off the agenda, with the reason."""
+    item = selectors.item_for(request, public_id)
+    if not selectors.may_arrange(user=request.user, meeting=item.meeting):
+        raise Http404("No such item")
+    if refused := _refused_when_cancelled(request, item):
+        return refused
+    form = ItemWithdrawForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.agenda_item_withdraw(
+            item=item, reason=form.cleaned_data["reason"], by=request.user
+        )
+        messages.success(request, f"Item {item.position} withdrawn from the agenda")
+        return redirect("meetings:meeting-detail", public_id=item.meeting.public_id)
+    label = selectors.item_label(item, open=True)
+    return render(
+        request,
+        "meetings/agenda_item_withdraw.html",
+        {"form": form, "item": item, "meeting": item.meeting, "label": label},
+    )
 
 
 @require_POST

@@ -125,7 +125,7 @@ def intervention_world(*, owner, shared, case, suspect) -> dict:
         record=suspect, flag_type=FlagType.objects.get(code="cse"), reason="Grooming seen",
         owner=MembershipFactory(agency=owner).user, review_on=date.today(), by=by,
     )  # fmt: skip
-    interventions.disruption_record(
+    disruption = interventions.disruption_record(
         record=suspect, type="cawn", occurred_on=date.today(), agency=owner,
         details="Notice served", by=by,
     )  # fmt: skip
@@ -133,4 +133,4 @@ def intervention_world(*, owner, shared, case, suspect) -> dict:
         case=case, date=date.today(), hearing_type="trial", by=by
     )
     return {"location": location.public_id, "flag": flag.public_id,
-            "court_date": court_date.public_id}  # fmt: skip
+            "disruption": disruption.public_id, "court_date": court_date.public_id}  # fmt: skip

@@ -42,6 +42,12 @@ def interventions_of(context, record) -> dict:
     return found
 
 
+@register.simple_tag
+def active_flags_of(record) -> list:
+    """The active flags of a person or place, for a summary on another page (the case)."""
+    return list(selectors.flags_of(record)[:50])
+
+
 @register.simple_tag(takes_context=True)
 def victim_support_of(context, case: Case) -> dict:
     user = context["request"].user

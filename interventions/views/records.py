@@ -18,8 +18,14 @@ from cases.models import Location, Person
 from cases.views.network import network_for
 from cases.views.person import person_for
 from interventions import selectors, services
-from interventions.forms import DisruptionForm, FlagForm, FlagRemoveForm, FlagReviewForm
-from interventions.models import ExploitationFlag
+from interventions.forms import (
+    DisruptionForm,
+    DisruptionRemoveForm,
+    FlagForm,
+    FlagRemoveForm,
+    FlagReviewForm,
+)
+from interventions.models import DisruptionActivity, ExploitationFlag
 
 LOCATIONS = Location.objects.select_related("owner_agency")
 
@@ -114,7 +120,7 @@ def flag_new(request: HttpRequest, kind: str, public_id) -> HttpResponse:
 
 def flag_for(request: HttpRequest, public_id, capability: Capability):
     flag = (
-        ExploitationFlag.objects.select_related("flag_type", "owner")
+        ExploitationFlag.objects.select_related("flag_type", "owner", "created_by")
         .filter(public_id=public_id, archived_at__isnull=True)
         .first()
     )
@@ -130,9 +136,14 @@ def flag_for(request: HttpRequest, public_id, capability: Capability):
 @require_http_methods(["GET", "POST"])
 def flag_review(request: HttpRequest, public_id) -> HttpResponse:
     flag, record = flag_for(request, public_id, Capability.EDIT_RECORDS)
+    owners = selectors.flag_owner_candidates(record)
+    # An owner who can no longer review the flag is not offered: whoever reviews now names
+    # the next one, themself by default.
+    current = flag.owner if owners.filter(pk=flag.owner_id).exists() else request.user
     form = FlagReviewForm(
         data=request.POST if request.method == "POST" else None,
-        initial={"review_on": services.default_review_on()},
+        initial={"review_on": services.default_review_on(), "owner": current.public_id},
+        owners=owners,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,6 +151,7 @@ def flag_review(request: HttpRequest, public_id) -> HttpResponse:
                 flag=flag,
                 review_on=form.cleaned_data["review_on"],
                 note=form.cleaned_data["note"],
+                owner=form.cleaned_data["owner"],
                 by=request.user,
             )
         except ValidationError as error:
@@ -176,22 +188,31 @@ def flag_remove(request: HttpRequest, public_id) -> HttpResponse:
 @capability_required(Capability.VIEW_RECORDS)
 def flags_due(request: HttpRequest) -> HttpResponse:
     flags = list(selectors.flags_due_for_review(user=request.user)[:200])
+    managing = any(
+        m.role in selectors.FLAG_MANAGING_ROLES for m in access.user_agency_roles(request.user)
+    )
     return render(
-        request, "interventions/flags_due.html", {"flags": flags, "today": timezone.localdate()}
+        request,
+        "interventions/flags_due.html",
+        {"flags": flags, "today": timezone.localdate(), "flags_for_managers": managing},
     )
 
 
 # Disruption and justice activity -------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-def disruption_new(request: HttpRequest, kind: str, public_id) -> HttpResponse:
-    record = record_for(request, kind, public_id, Capability.VIEW_RECORDS)
+def _may_record_disruption(request: HttpRequest, record) -> None:
     if not (
         access.can(request.user, Capability.EDIT_RECORDS, record)
         or access.can(request.user, Capability.ANALYSE, record)
     ):
         raise Http404("No such record")
+
+
+@require_http_methods(["GET", "POST"])
+def disruption_new(request: HttpRequest, kind: str, public_id) -> HttpResponse:
+    record = record_for(request, kind, public_id, Capability.VIEW_RECORDS)
+    _may_record_disruption(request, record)
     if isinstance(record, Person) and record.kind == Person.Kind.CHILD:
         raise Http404("No such page")
     form = DisruptionForm(
@@ -221,4 +242,41 @@ def disruption_new(request: HttpRequest, kind: str, public_id) -> HttpResponse:
         request,
         "interventions/disruption_form.html",
         {"form": form, "record": record, "record_url": record_url(record)},
+    )
+
+
+# The field of an activity naming its record, and the record's kind in URLs.
+DISRUPTION_ON = (("person", "people"), ("location", "locations"), ("network", "networks"))
+
+
+@require_http_methods(["GET", "POST"])
+def disruption_remove(request: HttpRequest, public_id) -> HttpResponse:
+    """Whoever may record disruption on the record removes an entry made in error."""
+    activity = (
+        DisruptionActivity.objects.filter(public_id=public_id, archived_at__isnull=True)
+        .select_related("person", "location", "network", "agency")
+        .first()
+    )
+    if activity is None:
+        raise Http404("No such record")
+    field, kind = next(
+        (field, kind) for field, kind in DISRUPTION_ON if getattr(activity, f"{field}_id")
+    )
+    record = record_for(request, kind, getattr(activity, field).public_id, Capability.VIEW_RECORDS)
+    _may_record_disruption(request, record)
+    form = DisruptionRemoveForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disruption_remove(
+                activity=activity, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"Removed: {activity.get_type_display()}")
+            return redirect(record_url(record))
+    return render(
+        request,
+        "interventions/disruption_remove.html",
+        {"form": form, "activity": activity, "record": record, "record_url": record_url(record)},
     )

@@ -295,6 +295,13 @@ URL_RULES = {
         },
         other_method_status=405,
     ),
+    "meetings:item-withdraw": RecordScoped(
+        C.CHAIR_MEETINGS,
+        "/meetings/items/{item}/withdraw/",
+        method="post",
+        owner_only=True,
+        data={"reason": "Added to the wrong meeting"},
+    ),
     "meetings:action-new": RecordScoped(
         (C.EDIT_RECORDS, C.ANALYSE),
         "/meetings/items/{item}/actions/new/",
@@ -374,6 +381,12 @@ URL_RULES = {
     ),
     "interventions:network-disruption-new": RecordScoped(
         (C.EDIT_RECORDS, C.ANALYSE), "/networks/{network}/disruption/new/"
+    ),
+    "interventions:disruption-remove": RecordScoped(
+        (C.EDIT_RECORDS, C.ANALYSE),
+        "/disruption/{disruption}/remove/",
+        method="post",
+        data={"reason": "Recorded against the wrong suspect"},
     ),
     "interventions:victim-support-edit": RecordScoped(
         C.EDIT_RECORDS, "/cases/{case}/victim-support/"

@@ -225,3 +225,29 @@ def test_the_disruption_table_downloads_as_csv(client):
 
     assert response.status_code == 200
     assert "Arrest,1" in response.content.decode()
+
+
+def test_an_entry_made_in_error_is_removed_with_a_reason_and_leaves_the_counts(client, partners):
+    wrong = DisruptionFactory(person=partners.suspect, type="arrest", details="Arrested at Zephyr")
+    sign_in(client, partners.outsider)
+    assert client.get(f"/disruption/{wrong.public_id}/remove/").status_code == 404
+    client.logout()
+    sign_in(client, partners.officer)
+    url = f"/disruption/{wrong.public_id}/remove/"
+
+    refused = client.post(url, {"reason": ""})
+    response = client.post(url, {"reason": "Recorded against the wrong suspect"})
+
+    assert refused.status_code == 200
+    assert "Enter why the entry is removed" in refused.content.decode()
+    assert response["Location"] == f"/people/{partners.suspect.public_id}/"
+    wrong.refresh_from_db()
+    assert (wrong.archived_by, wrong.archived_reason) == (
+        partners.officer,
+        "Recorded against the wrong suspect",
+    )
+    page = client.get(f"/people/{partners.suspect.public_id}/").content.decode()
+    assert "Arrested at Zephyr" not in page
+    counts = disruption_counts(agency_ids=[partners.police.pk], start=TODAY, end=TODAY)
+    assert counts["arrest"] == 0
+    assert client.get(url).status_code == 404

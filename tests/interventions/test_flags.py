@@ -131,7 +131,11 @@ def test_a_review_sets_the_next_date_and_keeps_the_note(client, partners):
     refused = client.post(f"/flags/{flag.public_id}/review/", {"note": "", "review_on": ""})
     response = client.post(
         f"/flags/{flag.public_id}/review/",
-        {"note": "Still seen with the group", "review_on": next_review},
+        {
+            "note": "Still seen with the group",
+            "review_on": next_review,
+            "owner": partners.officer.public_id,
+        },
     )
 
     assert "Enter what the review found" in refused.content.decode()
@@ -298,3 +302,75 @@ def test_the_shipped_flag_types_are_seeded():
     codes = list(FlagType.objects.values_list("code", flat=True))
     assert codes == ["cse", "cce", "trafficking", "county_lines", "gang", "ocg", "missing",
                      "contextual"]  # fmt: skip
+
+
+def test_the_record_page_shows_who_set_each_flag_and_the_case_shows_the_childs(client, partners):
+    officer = partners.officer
+    FlagFactory(person=partners.suspect, owner=officer, created_by=officer)
+    child = partners.case.child
+    FlagFactory(person=child, owner=officer, created_by=officer, flag_type=FlagType.objects.get(
+        code="county_lines"))  # fmt: skip
+    sign_in(client, officer)
+
+    page = client.get(f"/people/{partners.suspect.public_id}/").content.decode()
+    case_page = client.get(f"/cases/{partners.case.public_id}/").content.decode()
+
+    assert f"{officer.full_name}, {TODAY:%-d %B %Y}" in page
+    flags_row = case_page.split('data-testid="child-flags"')[1].split("</dd>")[0]
+    assert "County lines" in flags_row
+
+
+def test_a_review_hands_the_flag_to_a_new_owner_who_can_see_the_record(client, partners):
+    flag = FlagFactory(person=partners.suspect, owner=partners.officer)
+    sign_in(client, partners.officer)
+    url = f"/flags/{flag.public_id}/review/"
+    review = {"note": "Moving team", "review_on": (TODAY + timedelta(days=30)).isoformat()}
+
+    refused = client.post(url, {**review, "owner": partners.outsider.public_id})
+    response = client.post(url, {**review, "owner": partners.social_worker.public_id})
+
+    assert refused.status_code == 200
+    assert "Select an owner who can see this record" in refused.content.decode()
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert flag.owner == partners.social_worker
+    assert FlagReview.objects.filter(flag=flag).count() == 1
+
+
+def test_a_flag_whose_owner_left_is_listed_for_the_holding_agencys_managers(client, partners):
+    """Whatever its review date, until a review names a new owner; not for a front-line
+    colleague, nor for another agency's CSE lead."""
+    leaver = member(Role.FRONTLINE, partners.police)
+    flag = FlagFactory(person=partners.suspect, owner=leaver, review_on=TODAY + timedelta(days=80))
+    kept = FlagFactory(
+        person=partners.suspect, owner=partners.officer, review_on=TODAY + timedelta(80)
+    )
+    cse_lead = member(Role.CSE_LEAD, partners.police)
+    social_care_lead = member(Role.CSE_LEAD, partners.social_care)
+    sign_in(client, cse_lead)
+    assert f"/flags/{flag.public_id}/review/" not in client.get("/flags/due/").content.decode()
+
+    leaver.memberships.update(is_active=False)
+    page = client.get("/flags/due/").content.decode()
+
+    assert f"/flags/{flag.public_id}/review/" in page
+    assert f"/flags/{kept.public_id}/review/" not in page
+    assert "Needs a new owner" in page
+    for other in (partners.officer, social_care_lead):
+        client.logout()
+        sign_in(client, other)
+        assert f"/flags/{flag.public_id}/review/" not in client.get("/flags/due/").content.decode()
+
+    client.logout()
+    sign_in(client, cse_lead)
+    form = client.get(f"/flags/{flag.public_id}/review/").content.decode()
+    assert leaver.full_name not in form.split('name="owner"')[1].split("</select>")[0]
+    client.post(
+        f"/flags/{flag.public_id}/review/",
+        {"note": "Taken over", "review_on": TODAY.isoformat(), "owner": cse_lead.public_id},
+    )
+    flag.refresh_from_db()
+    assert flag.owner == cse_lead
+    page = client.get("/flags/due/").content.decode()
+    assert "Needs a new owner" not in page
+    assert f"/flags/{flag.public_id}/review/" in page

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from agencies.access import record_share
+from agencies.access import record_share, record_unshare
 from agencies.access_log import access_log_verify
 from agencies.models import AccessLogEntry, Agency, Role
 from cases.services import case_share
@@ -83,22 +83,42 @@ def test_arranging_a_meeting_invites_the_chairs_agency_and_the_agencies_ticked(c
     assert meeting.chair == world["chair"]
 
 
-def test_a_meeting_in_the_past_is_refused_naming_the_date_and_keeping_what_was_typed(client, world):
+def test_a_meeting_long_past_is_refused_naming_the_date_and_keeping_what_was_typed(client, world):
     sign_in(client, world["chair"])
     response = client.post(
         "/meetings/new/",
         {
             "partnership": world["partnership"].public_id,
             "title": "Late MASE",
-            "held_on": "2020-01-01",
+            "held_on": (date.today() - timedelta(days=31)).isoformat(),
         },
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert "The date of the meeting must be today or in the future" in page
+    assert "The date of the meeting must be today, in the future or in the last 30 days" in page
     assert 'href="#id_held_on"' in page
     assert 'value="Late MASE"' in page
     assert not Meeting.objects.filter(title="Late MASE").exists()
+
+
+def test_a_meeting_written_up_after_it_sat_is_recorded_and_takes_items(client, world):
+    sign_in(client, world["chair"])
+    held_on = date.today() - timedelta(days=10)
+    response = client.post(
+        "/meetings/new/",
+        {
+            "partnership": world["partnership"].public_id,
+            "title": "Written-up MASE",
+            "held_on": held_on.isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    meeting = Meeting.objects.get(title="Written-up MASE")
+    response = client.post(
+        f"/meetings/items/new/case/{world['case'].public_id}/", {"meeting": meeting.public_id}
+    )
+    assert response["Location"] == f"/meetings/{meeting.public_id}/"
+    assert meeting.items.get().next_review_on == held_on + timedelta(weeks=12)
 
 
 def test_an_agency_outside_the_partnership_cannot_be_invited(client, world):
@@ -574,3 +594,80 @@ def test_the_dashboard_counts_only_the_partnerships_own_meetings(client, world):
     )
     rows = [line.split(",") for line in response.content.decode().splitlines()]
     assert next(row for row in rows if row[0] == "Total")[1] == "0"
+
+
+def test_the_chairs_agency_withdraws_an_item_with_a_reason(client, world):
+    """The item leaves the minutes and its open actions are no longer needed; the record can
+    be put back on later as a new item."""
+    item = world["suspect_item"]
+    action = meeting_action_add(
+        item=item, description="Serve the warning notice", owner_agency=world["police"],
+        owner=None, due_on=date.today(), by=world["chair"],
+    )  # fmt: skip
+    url = f"/meetings/items/{item.public_id}/withdraw/"
+    sign_in(client, member(Role.FRONTLINE, world["police"]))
+    assert client.get(url).status_code == 404
+    sign_in(client, world["chair"])
+
+    refused = client.post(url, {"reason": ""})
+    response = client.post(url, {"reason": "Added to the wrong meeting"})
+
+    assert "Enter why the item is withdrawn" in refused.content.decode()
+    assert 'href="#id_reason"' in refused.content.decode()
+    meeting_url = f"/meetings/{world['meeting'].public_id}/"
+    assert response["Location"] == meeting_url
+    item.refresh_from_db()
+    assert (item.archived_by, item.archived_reason) == (
+        world["chair"],
+        "Added to the wrong meeting",
+    )
+    action.refresh_from_db()
+    assert action.status == MeetingAction.Status.CANCELLED
+    page = client.get(meeting_url).content.decode()
+    assert "Zebedee" not in page
+    assert page.count('data-testid="agenda-item"') == 1
+    assert client.get(f"/meetings/items/{item.public_id}/").status_code == 404
+    assert "Serve the warning notice" not in client.get("/tasks/").content.decode()
+
+    client.post(
+        f"/meetings/items/new/person/{world['suspect'].public_id}/",
+        {"meeting": world["meeting"].public_id},
+    )
+    assert "Zebedee" in client.get(meeting_url).content.decode()
+
+
+def test_the_minutes_open_only_what_the_users_attending_agencies_may_see(client, world):
+    """Someone in health (attending) and in the school (not attending, shared the suspect)
+    reads the suspect's item as health would: restricted."""
+    nurse = member(Role.FRONTLINE, world["health"])
+    MembershipFactory(user=nurse, agency=world["school"], role=Role.FRONTLINE)
+    record_share(
+        record=world["suspect"], agency=world["school"], reason="School safety plan",
+        lawful_basis="safeguarding", by=world["chair"],
+    )  # fmt: skip
+    sign_in(client, nurse)
+
+    page = client.get(f"/meetings/{world['meeting'].public_id}/").content.decode()
+
+    assert "A suspected offender held by Riverside Police" in page
+    assert "Zebedee" not in page
+    assert client.get(f"/meetings/items/{world['suspect_item'].public_id}/").status_code == 404
+    # The school's own view of the record is unchanged.
+    assert client.get(f"/people/{world['suspect'].public_id}/").status_code == 200
+
+
+def test_the_home_page_counts_the_overdue_actions_the_task_list_shows(client, world):
+    """An action on a record no longer shared with the owner's agency leaves both."""
+    officer = member(Role.FRONTLINE, world["police"])
+    action = meeting_action_add(
+        item=world["child_item"], description="Check the taxi firm", owner_agency=world["police"],
+        owner=officer, due_on=date.today(), by=world["chair"],
+    )  # fmt: skip
+    MeetingAction.objects.filter(pk=action.pk).update(due_on=date.today() - timedelta(days=3))
+    sign_in(client, officer)
+    assert "1 overdue action from multi-agency meetings" in client.get("/").content.decode()
+
+    record_unshare(record=world["case"], agency=world["police"], reason="Closed", by=world["chair"])
+
+    assert "Check the taxi firm" not in client.get("/tasks/").content.decode()
+    assert "overdue action" not in client.get("/").content.decode()
