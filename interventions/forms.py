@@ -41,6 +41,21 @@ def clean_not_past(value):
     return value
 
 
+def flag_owner_field(help_text: str) -> forms.ModelChoiceField:
+    """The owner of a flag, chosen from those who may review it (the form sets the queryset)."""
+    return forms.ModelChoiceField(
+        label="Owner",
+        help_text=help_text,
+        queryset=None,
+        to_field_name="public_id",
+        empty_label=None,
+        error_messages={
+            "required": "Select the owner of the flag",
+            "invalid_choice": "Select an owner who can see this record",
+        },
+    )
+
+
 class FlagForm(GovUKForm):
     flag_type = forms.ModelChoiceField(
         label="Type of exploitation",
@@ -53,16 +68,8 @@ class FlagForm(GovUKForm):
         },
     )
     reason = reason_field("Why the flag is set", "Enter why the flag is set")
-    owner = forms.ModelChoiceField(
-        label="Owner",
-        help_text="The person who will review the flag. They must be able to see this record.",
-        queryset=None,
-        to_field_name="public_id",
-        empty_label=None,
-        error_messages={
-            "required": "Select the owner of the flag",
-            "invalid_choice": "Select an owner who can see this record",
-        },
+    owner = flag_owner_field(
+        "The person who will review the flag. They must be able to see this record."
     )
     review_on = review_date_field()
 
@@ -78,17 +85,7 @@ class FlagForm(GovUKForm):
 class FlagReviewForm(GovUKForm):
     note = reason_field("What the review found", "Enter what the review found")
     review_on = review_date_field("Next review date")
-    owner = forms.ModelChoiceField(
-        label="Owner",
-        help_text="Who reviews the flag next. Change it when the owner has moved on.",
-        queryset=None,
-        to_field_name="public_id",
-        empty_label=None,
-        error_messages={
-            "required": "Select the owner of the flag",
-            "invalid_choice": "Select an owner who can see this record",
-        },
-    )
+    owner = flag_owner_field("Who reviews the flag next. Change it when the owner has moved on.")
 
     def __init__(self, *args, owners, **kwargs) -> None:
         super().__init__(*args, **kwargs)
