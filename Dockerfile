@@ -17,15 +17,18 @@ RUN mkdir -p static/dist \
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 VAR_DIR=/var/lib/cse
-RUN useradd --system --create-home --uid 10001 app && mkdir -p /var/lib/cse && chown app /var/lib/cse
+# /var/lib/cse-audit: the audit service's volume (docker-compose.yml), written as this user.
+RUN useradd --system --create-home --uid 10001 app \
+ && mkdir -p /var/lib/cse /var/lib/cse-audit && chown app /var/lib/cse /var/lib/cse-audit
 WORKDIR /app
 COPY requirements/base.lock requirements/base.lock
 RUN pip install --no-cache-dir --require-hashes -r requirements/base.lock
 COPY . .
 COPY --from=assets /build/static/dist static/dist
 # collectstatic needs settings to load, not a database or real secrets.
-RUN SECRET_KEY=build-only DATABASE_URL=postgresql://build@localhost/build \
+RUN SECRET_KEY=build-only ACCESS_LOG_KEY=build-only-never-used-to-sign-anything \
+    DATABASE_URL=postgresql://build@localhost/build \
     CELERY_BROKER_URL=redis://localhost:6379/0 python manage.py collectstatic --no-input -v0
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logformat", "%(h)s %(t)s \"%(m)s %(U)s\" %(s)s %(b)s %(L)ss"]
+CMD ["gunicorn", "config.wsgi", "--config", "config/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3"]

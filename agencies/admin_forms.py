@@ -69,6 +69,10 @@ class UserInviteForm(GovUKForm):
     )
     agency = forms.ModelChoiceField(
         label="Agency",
+        help_text=(
+            "In an agency you do not administer, a role that opens records (or an "
+            "administrator's) waits for that agency's approval"
+        ),
         queryset=None,
         empty_label="Select an agency",
         error_messages={
@@ -99,6 +103,10 @@ class UserInviteForm(GovUKForm):
 class MembershipForm(GovUKForm):
     agency = forms.ModelChoiceField(
         label="Agency",
+        help_text=(
+            "In an agency you do not administer, a role that opens records (or an "
+            "administrator's) waits for that agency's approval"
+        ),
         queryset=None,
         empty_label="Select an agency",
         error_messages={
@@ -124,4 +132,31 @@ class ReasonForm(GovUKForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         error_messages={"required": "Enter the reason"},
+    )
+
+
+class DecisionForm(GovUKForm):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("approve", "Approve the membership"), ("refuse", "Refuse it")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you approve the membership"},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        help_text="Kept with the decision and told to the agency's CSE leads",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter the reason for your decision"},
+    )
+
+
+class TwoFactorResetForm(GovUKForm):
+    prefix = "reset"
+    reason = forms.CharField(
+        label="Why the authenticator is reset",
+        help_text="For example: phone lost, confirmed with the person by telephone",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter why the authenticator is reset"},
     )

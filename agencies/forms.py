@@ -99,3 +99,28 @@ class SetPasswordForm(GovUKForm):
         if cleaned.get("password") and cleaned.get("confirm") != cleaned["password"]:
             self.add_error("confirm", "The passwords do not match: enter the same password twice")
         return cleaned
+
+
+class PasswordForgottenForm(GovUKForm):
+    email = forms.EmailField(
+        label="E-mail address",
+        help_text="The address you sign in with. We will e-mail a link to set a new password.",
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter your e-mail address",
+            "invalid": "Enter an e-mail address in the correct format, like name@example.org",
+        },
+    )
+
+
+class RecoveryCodeForm(GovUKForm):
+    code = forms.CharField(
+        label="Recovery code",
+        help_text="One of the codes you were given when you set up two-factor authentication, "
+        "like ABCDE-FGHJK-LMNPQ-RSTUV-WXYZ2",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+        error_messages={"required": "Enter a recovery code"},
+    )

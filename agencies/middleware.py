@@ -8,10 +8,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from agencies.two_factor import demo_exempt, has_confirmed_device
+from agencies.two_factor import demo_exempt, setting_up
 
 # Reachable after the password but before the second factor.
-PASSWORD_STAGE_URL_NAMES = {"two-factor-setup", "two-factor-verify", "sign-out"}
+PASSWORD_STAGE_URL_NAMES = {
+    "two-factor-setup",
+    "two-factor-verify",
+    "two-factor-recovery",
+    "sign-out",
+}
 
 
 class TwoFactorRequiredMiddleware:
@@ -30,5 +35,5 @@ class TwoFactorRequiredMiddleware:
             return None
         if match.namespace == "agencies" and match.url_name in PASSWORD_STAGE_URL_NAMES:
             return None
-        target = "two-factor-verify" if has_confirmed_device(user) else "two-factor-setup"
+        target = "two-factor-setup" if setting_up(request) else "two-factor-verify"
         return redirect(reverse(f"agencies:{target}"))

@@ -70,6 +70,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for the authenticator app when it is lost. Only a
+    SHA-256 digest is kept: each code carries 125 random bits, so a digest cannot be reversed
+    by guessing (OWASP ASVS 5.0, lookup secrets)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Recovery code {self.pk} ({'used' if self.used_at else 'unused'})"
+
+
 class Partnership(BaseModel):
     """A safeguarding partnership (LSCB area)."""
 
@@ -151,6 +168,46 @@ class Membership(BaseModel):
         return f"{self.get_role_display()}, {self.agency}"
 
 
+class MembershipRequest(BaseModel):
+    """A membership asked for by someone who may not give it alone (docs/access.md, "Who may
+    give access"): it opens the agency's records, or makes someone its administrator, and was
+    asked for by an administrator of another agency of the partnership. It takes effect only
+    when the agency's own administrator or CSE lead approves it; the decision and its reason
+    are kept."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="membership_requests")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="membership_requests")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open request per person and agency: a second would be decided twice.
+            models.UniqueConstraint(
+                fields=["user", "agency"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}, {self.agency} ({self.get_status_display()})"
+
+
 class AgencyOwnedModel(ArchivableModel):
     """A record held by one agency, visible to others only through an explicit share.
 
@@ -215,6 +272,9 @@ class AccessLogEntry(models.Model):
         REFERRAL = "referral", "Referral step"
         EMERGENCY = "emergency", "Emergency access"
         RESTRICT = "restrict", "Restricted a record"
+        MEMBERSHIP = "membership", "Changed who may see records"
+        ACCOUNT = "account", "Changed an account"
+        SIGN_IN = "sign_in", "Sign-in refused"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -271,5 +331,11 @@ class AccessLogEntry(models.Model):
             separators=(",", ":"),
         )
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256((self.previous_hash + self.canonical()).encode()).hexdigest()
+    def compute_hash(self, *, key: bytes) -> str:
+        """HMAC-SHA256 of the entry and of the MAC before it, under the access log's key,
+        which is never in the database: call `agencies.access_log.entry_mac`, which supplies
+        it. Without the key, nobody can alter an entry and make the chain hold again."""
+        import hmac  # only here: nothing else in this module signs
+
+        message = (self.previous_hash + self.canonical()).encode()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -39,7 +39,14 @@ class Capability(models.TextChoices):
         "review_retention",
         "Decide on records due for retention review: keep them or archive them",
     )
-    MANAGE_USERS = "manage_users", "Manage agencies, users and memberships (no case data)"
+    MANAGE_USERS = (
+        "manage_users",
+        "Manage the agency's users; manage the partnership's agencies (no case data)",
+    )
+    APPROVE_MEMBERSHIPS = (
+        "approve_memberships",
+        "Approve or refuse a membership of the agency asked for by another agency's administrator",
+    )
 
 
 C = Capability
@@ -70,6 +77,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.EXPORT_RETURNS,
             C.VIEW_ACCESS_LOG,
             C.REVIEW_RETENTION,
+            C.APPROVE_MEMBERSHIPS,
         }
     ),
     Role.ANALYST: frozenset(
@@ -79,7 +87,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.SAFEGUARDING_LEAD: frozenset(
         {C.VIEW_RECORDS, C.VIEW_DASHBOARDS, C.VIEW_PARTNERSHIP_DASHBOARDS, C.EXPORT_RETURNS}
     ),
-    Role.ADMINISTRATOR: frozenset({C.MANAGE_USERS, C.VIEW_ACCESS_LOG}),
+    Role.ADMINISTRATOR: frozenset({C.MANAGE_USERS, C.VIEW_ACCESS_LOG, C.APPROVE_MEMBERSHIPS}),
 }
 
 # Capabilities that open identifiable case data. A role without any of them (the LSCB chair,

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from agencies.access_log import access_log_anchor
+from agencies.services import password_reset_email_deliver
 
 
-@shared_task(time_limit=120, soft_time_limit=100, ignore_result=True)
-def access_log_anchor_record() -> None:
-    """Scheduled hourly by beat: anchor the access log's head outside the database."""
-    access_log_anchor()
+@shared_task(
+    time_limit=60,
+    soft_time_limit=45,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def password_reset_email_send(user_id: int) -> None:
+    """E-mail a password link (made now, so a retry sends a link that still works)."""
+    password_reset_email_deliver(user_id=user_id)

@@ -16,6 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agencies.models import User
 
 REAUTHENTICATED_AT = "reauthenticated_at"
+# Set once a recovery code is accepted: the person may set up a new authenticator while the
+# lost one still exists, and the lost one goes when the new one is confirmed.
+RECOVERING = "recovering_with_code"
 
 
 def demo_exempt(user: User) -> bool:
@@ -28,6 +31,12 @@ def demo_exempt(user: User) -> bool:
 
 def has_confirmed_device(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def setting_up(request: HttpRequest) -> bool:
+    """Whether the signed-in (password only) person is to set up an authenticator: they have
+    none yet, or a recovery code stands in for the one they lost."""
+    return bool(request.session.get(RECOVERING)) or not has_confirmed_device(request.user)
 
 
 def pending_device(user: User) -> TOTPDevice:
@@ -68,5 +77,10 @@ def complete_second_factor(request: HttpRequest, device: TOTPDevice) -> None:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+        if request.session.pop(RECOVERING, False):
+            TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    # A new session id once the second factor is in: one learnt between the two steps (the
+    # password alone) opens nothing.
+    request.session.cycle_key()
     otp_login(request, device)
     request.session[REAUTHENTICATED_AT] = time.time()

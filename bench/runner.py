@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db.models import Count
 
+from agencies.access_log import access_log_key
 from agencies.models import Agency, Membership, Partnership, Role, User
 from bench.client import Client, FormFields, Sample
 from bench.synthetic import SYNTHETIC_PASSWORD, synthetic_email
@@ -121,6 +122,8 @@ class Server:
             "DEBUG": "false",
             "DEMO_MODE": "false",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or "benchmark-only-" + "x" * 40,
+            # The server chains access log entries under this process's key (made under DEBUG).
+            "ACCESS_LOG_KEY": access_log_key().decode(),
             "SECURE_SSL_REDIRECT": "false",
             "BEHIND_TLS_PROXY": "true",
             "STATIC_MANIFEST": "false",

@@ -38,7 +38,7 @@ from cases.models import (
     PersonLocation,
     SuggestionRun,
 )
-from cases.selectors import retention_kind, years_before
+from cases.selectors import people_visible, retention_kind, years_before
 from core.models import Task
 from core.services import record_lock_for_edit, task_create
 from indicators.models import IndicatorSet
@@ -568,6 +568,80 @@ def possible_match_notify(*, new_person: Person, held: list[Person]) -> list[Tas
         )
         tasks.append(task)
     return tasks
+
+
+@transaction.atomic
+def child_concern_log(
+    *,
+    child: Person,
+    case: Case | None,
+    data: ConcernData,
+    reporter_agency: Agency,
+    indicator_set: IndicatorSet,
+    submit: bool,
+    by: User,
+) -> Concern:
+    """A concern about a child already recorded: on `case` (their open case the worker may
+    see), or on a case opened for them now by the reporting agency; both or neither."""
+    if case is None:
+        case = case_open(
+            child=child, owner_agency=reporter_agency, by=by, first_contact_date=data.occurred_on
+        )
+    return concern_log(
+        case=case,
+        data=data,
+        reporter_agency=reporter_agency,
+        indicator_set=indicator_set,
+        submit=submit,
+        by=by,
+    )
+
+
+@dataclass
+class NewChildConcern:
+    concern: Concern
+    # Likely matches of the new child that the worker may not see (held by another agency, or
+    # restricted in their own), whose CSE leads have been told.
+    held_elsewhere: list[Person]
+
+
+@transaction.atomic
+def new_child_concern_log(
+    *,
+    child: PersonData,
+    data: ConcernData,
+    reporter_agency: Agency,
+    indicator_set: IndicatorSet,
+    submit: bool,
+    by: User,
+) -> NewChildConcern:
+    """A concern about a child not yet recorded: the child's record, their case, the concern,
+    and a task for the CSE leads of any likely match of the child the worker may not see. All
+    of it is written, or (if any part fails) none of it."""
+    person = person_create(data=child, owner_agency=reporter_agency, by=by)
+    concern = child_concern_log(
+        child=person,
+        case=None,
+        data=data,
+        reporter_agency=reporter_agency,
+        indicator_set=indicator_set,
+        submit=submit,
+        by=by,
+    )
+    query = matching.MatchQuery(
+        names=[f"{child.first_name} {child.last_name}", child.known_as],
+        date_of_birth=child.date_of_birth,
+        age=child.estimated_age,
+    )
+    seen = people_visible(user=by)
+    held = [
+        match
+        for match in possible_matches_elsewhere(person=person, query=query)
+        if not seen.filter(pk=match.pk).exists()
+    ]
+    if held:
+        possible_match_notify(new_person=person, held=held)
+    return NewChildConcern(concern=concern, held_elsewhere=held)
 
 
 class MergeRefused(Exception):

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known, before anything that answers: every page says no-store.
+    "core.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -165,9 +167,16 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # zxcvbn: common and breached passwords, words, names, patterns, the user's own name.
+    {"NAME": "agencies.passwords.StrengthValidator", "OPTIONS": {"min_score": 3}},
+    {"NAME": "agencies.passwords.PwnedPasswordValidator"},
 ]
+# A Pwned Passwords range API (https://api.pwnedpasswords.com) to refuse breached passwords
+# with; empty: not asked. Only five characters of the SHA-1 are sent; no answer: accepted.
+PWNED_PASSWORDS_URL = os.environ.get("PWNED_PASSWORDS_URL", "")
 
-# Lockout after repeated failures, keyed by the address typed and the client's IP address.
+# Lockout after repeated failures, keyed by the address typed and the client's IP address,
+# and for the client's IP address alone after failures across accounts (password spraying).
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -175,6 +184,16 @@ AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "agencies.views.auth.locked_out"
 AXES_VERBOSE = False  # its log lines name the account
+AXES_HANDLER = "agencies.lockout.AddressLimitHandler"
+SIGN_IN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_ADDRESS_FAILURE_LIMIT", "20"))
+# The client's address: REMOTE_ADDR, or with N reverse proxies in front the N-th address from
+# the right of X-Forwarded-For (agencies/client_address.py). 0 ignores the header.
+AXES_CLIENT_IP_CALLABLE = "agencies.client_address.client_address"
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT < 0 or SIGN_IN_ADDRESS_FAILURE_LIMIT < 0:
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT and SIGN_IN_ADDRESS_FAILURE_LIMIT must be 0 or more."
+    )
 
 # Two-factor authentication (TOTP) for every user; re-authentication for sensitive actions.
 OTP_TOTP_ISSUER = SERVICE_NAME
@@ -226,6 +245,11 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# The __Host- prefix makes the browser refuse these cookies unless they are Secure, for this
+# host only (no Domain) and for every path: a sibling sub-domain cannot set or overwrite them.
+if not DEBUG:
+    SESSION_COOKIE_NAME = "__Host-session"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("SECURE_HSTS_SECONDS", 31536000))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -243,7 +267,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
-        "base-uri": [SELF],
+        "base-uri": [NONE],
         "object-src": [NONE],
     }
 }
@@ -290,7 +314,6 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "core.tasks.worker_heartbeat", "schedule": 60.0},
     "referral-deadlines": {"task": "referrals.tasks.referral_deadlines_check", "schedule": 300.0},
     "task-emails-resend": {"task": "core.tasks.task_emails_resend", "schedule": 600.0},
-    "access-log-anchor": {"task": "agencies.tasks.access_log_anchor_record", "schedule": 3600.0},
     "exports-expire": {"task": "reports.tasks.exports_expire_old", "schedule": 3600.0},
     "jobs-waiting-resend": {"task": "reports.tasks.jobs_waiting_resend_all", "schedule": 120.0},
     "returns-scheduled": {"task": "reports.tasks.returns_scheduled", "schedule": 86400.0},
@@ -311,12 +334,30 @@ LOGGING = {
     },
 }
 
-# The access log's head is appended here hourly (and logged), outside the database, so that
-# removing the newest entries is detected by `verify_access_log`. In production, a volume the
-# database role cannot write, ideally append-only (chattr +a) or shipped off the server.
+# The access log's entries are chained with HMAC-SHA256 under ACCESS_LOG_KEY (or the content
+# of the file ACCESS_LOG_KEY_FILE names), never stored in the database (decision 64). A local
+# run (DEBUG) without one gets a key made once under VAR_DIR.
+ACCESS_LOG_KEY = os.environ.get("ACCESS_LOG_KEY", "")
+ACCESS_LOG_KEY_FILE = os.environ.get("ACCESS_LOG_KEY_FILE", "")
+if not (ACCESS_LOG_KEY or ACCESS_LOG_KEY_FILE):
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set ACCESS_LOG_KEY or ACCESS_LOG_KEY_FILE: the secret key of the access log's chain, "
+            "at least 32 characters (or DEBUG=true for a local run)."
+        )
+    ACCESS_LOG_KEY_FILE = str(VAR_DIR / "secrets" / "access-log.key")
+if 0 < len(ACCESS_LOG_KEY) < 32:
+    raise ImproperlyConfigured("ACCESS_LOG_KEY must be at least 32 characters long.")
+# The anchor process (`anchor_access_log --every 60`, the audit service) appends the chain's head
+# here, signed with ACCESS_LOG_ANCHOR_KEY, which web, worker and beat never have. In production,
+# a volume only the audit service mounts, append-only (chattr +a) and shipped off the server.
 ACCESS_LOG_ANCHOR_FILE = Path(
     os.environ.get("ACCESS_LOG_ANCHOR_FILE", VAR_DIR / "audit" / "access-log-anchors.jsonl")
 )
+ACCESS_LOG_ANCHOR_KEY = os.environ.get("ACCESS_LOG_ANCHOR_KEY", "")
+ACCESS_LOG_ANCHOR_KEY_FILE = os.environ.get("ACCESS_LOG_ANCHOR_KEY_FILE", "")
+if DEBUG and not (ACCESS_LOG_ANCHOR_KEY or ACCESS_LOG_ANCHOR_KEY_FILE):
+    ACCESS_LOG_ANCHOR_KEY_FILE = str(VAR_DIR / "secrets" / "access-log-anchor.key")
 
 # Suggested networks are found while the page waits when the analyst may see at most this many
 # people; above it the worker finds them and the page shows progress (bench_graph: about

@@ -93,6 +93,26 @@ def _note_database_unreachable(sender, request: HttpRequest | None = None, **kwa
         setattr(request, _UNREACHABLE, type(error))
 
 
+class NoStoreMiddleware:
+    """No page of the service may be kept by a browser or a shared cache: every response
+    from a view says `Cache-Control: no-store` (with `private` and an expiry in the past, for
+    caches that read older headers). A response to a signed-in user gets it whatever the view
+    set; another response keeps a caching header its view chose on purpose. Static files are
+    answered by WhiteNoise before this and stay cacheable: they hold no personal data."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
+        if signed_in or not response.has_header("Cache-Control"):
+            if response.has_header("Cache-Control"):
+                del response["Cache-Control"]
+            add_never_cache_headers(response)
+        return response
+
+
 class RecordBusyMiddleware:
     """A save that gave up waiting for a record held by a longer write (an import) answers
     with a page saying so (503), not a server error; nothing was saved."""

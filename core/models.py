@@ -99,6 +99,9 @@ class Task(models.Model):
         ACCESS_REQUEST = "access_request", "Request for access to a record"
         EMERGENCY_ACCESS = "emergency_access", "Emergency access to a restricted record"
         RESTRICTION_LIFTED = "restriction_lifted", "Restriction lifted"
+        MEMBERSHIP_CHANGED = "membership_changed", "Change of who may see your agency's records"
+        MEMBERSHIP_REQUEST = "membership_request", "Membership waiting for your approval"
+        ACCOUNT_CHANGED = "account_changed", "Change to an account of your agency"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

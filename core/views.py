@@ -148,6 +148,14 @@ def task_detail(request: HttpRequest, public_id) -> HttpResponse:
         [subject.get("recorded_by_agency"), subject.get("requested_by_agency")],
         field_name="code",
     )
+    # Administration tasks say who changed whose access (staff, never a child or suspect).
+    from agencies.models import Role, User
+
+    people = User.objects.in_bulk(
+        [value for value in (subject.get("user"), subject.get("by")) if value],
+        field_name="public_id",
+    )
+    people = {str(key): value for key, value in people.items()}
     return render(
         request,
         "core/task_detail.html",
@@ -159,6 +167,14 @@ def task_detail(request: HttpRequest, public_id) -> HttpResponse:
             "recorded_by": agencies.get(subject.get("recorded_by_agency")),
             "requested_by": agencies.get(subject.get("requested_by_agency")),
             "emergency": emergency,
+            "account": people.get(subject.get("user")),
+            "changed_by": people.get(subject.get("by")),
+            "role_label": Role(subject["role"]).label if subject.get("role") in Role.values else "",
+            "previous_role_label": (
+                Role(subject["previous_role"]).label
+                if subject.get("previous_role") in Role.values
+                else ""
+            ),
         },
     )
 

@@ -81,8 +81,11 @@ def _basis(data: ReferralData) -> tuple[str, str, str]:
 
 
 @transaction.atomic
-def referral_create(*, case: Case, from_agency: Agency, data: ReferralData, by: User) -> Referral:
-    """A draft referral of the case. A restricted case is not referred: nobody outside its
+def referral_create(
+    *, case: Case, from_agency: Agency, data: ReferralData, send: bool = False, by: User
+) -> Referral:
+    """A draft referral of the case, sent at once when `send` (the draft and its sending are
+    written together, or neither is). A restricted case is not referred: nobody outside its
     agency could read the referral."""
     from restrictions.selectors import restrictions_over
 
@@ -107,6 +110,8 @@ def referral_create(*, case: Case, from_agency: Agency, data: ReferralData, by: 
     )
     referral._history_user = by
     referral.save()
+    if send:
+        return referral_send(referral=referral, by=by)
     return referral
 
 

@@ -103,10 +103,10 @@ def referral_new(request: HttpRequest, public_id) -> HttpResponse:
             case=case,
             from_agency=from_agency,
             data=services.ReferralData(**form.cleaned_data),
+            send="send" in request.POST,
             by=request.user,
         )
         if "send" in request.POST:
-            services.referral_send(referral=referral, by=request.user)
             messages.success(request, f"Referral sent to {referral.to_agency.name}")
         else:
             messages.success(request, "Referral saved as a draft")

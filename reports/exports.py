@@ -255,6 +255,18 @@ def return_schedule_create(*, kind: str, agencies: list[Agency], by: User) -> Re
 
 
 @transaction.atomic
+def return_request(
+    *, kind: str, start: date, end: date, agencies: list[Agency], monthly: bool, by: User
+) -> ExportJob:
+    """Ask for a return now and, when `monthly`, for last month's every month from now on:
+    both are kept, or neither. The worker is handed the job once this transaction commits."""
+    job = export_request(kind=kind, start=start, end=end, agencies=agencies, by=by)
+    if monthly:
+        return_schedule_create(kind=kind, agencies=agencies, by=by)
+    return job
+
+
+@transaction.atomic
 def return_schedule_stop(*, schedule: ReturnSchedule, by: User) -> None:
     schedule.is_active, schedule.modified_by = False, by
     schedule.save(update_fields=["is_active", "modified_by", "modified_at"])

@@ -530,10 +530,11 @@ def template_write(
 
 
 def template_import_start(*, content: bytes, filename: str, by: User) -> TemplateImport:
-    """Keep the file and hand it to the worker once this transaction commits."""
+    """Keep the file and hand it to the worker once this transaction commits. The import is
+    saved with its file in one write; if that fails, the file (personal data) is deleted."""
     from reports.tasks import template_import_run as import_task
 
-    record = TemplateImport.objects.create(
+    record = TemplateImport(
         requested_by=by,
         filename=filename[:200],
         checksum=hashlib.sha256(content).hexdigest(),
@@ -541,8 +542,14 @@ def template_import_start(*, content: bytes, filename: str, by: User) -> Templat
         modified_by=by,
     )
     extension = ".zip" if filename.lower().endswith(".zip") else ".xlsx"
-    record.file.save(f"{record.public_id}{extension}", ContentFile(content))
-    transaction.on_commit(lambda: import_task.delay(record.pk), robust=True)
+    record.file.save(f"{record.public_id}{extension}", ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+            transaction.on_commit(lambda: import_task.delay(record.pk), robust=True)
+    except BaseException:
+        record.file.delete(save=False)
+        raise
     return record
 
 

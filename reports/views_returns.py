@@ -37,17 +37,14 @@ def returns(request: HttpRequest) -> HttpResponse:
         initial={"partnership": next(iter(scopes)).code, "start": start, "end": end},
     )
     if request.method == "POST" and form.is_valid():
-        exports.export_request(
+        exports.return_request(
             kind=form.cleaned_data["format"],
             start=form.cleaned_data["start"],
             end=form.cleaned_data["end"],
             agencies=form.chosen_agencies(),
+            monthly=form.cleaned_data["monthly"],
             by=request.user,
         )
-        if form.cleaned_data["monthly"]:
-            exports.return_schedule_create(
-                kind=form.cleaned_data["format"], agencies=form.chosen_agencies(), by=request.user
-            )
         messages.success(request, "Your return has been asked for: its progress is shown below")
         return redirect("reports:returns")
     jobs = _jobs(request)
@@ -113,10 +110,14 @@ IMPORT_RUNNING = (
 )
 
 
+# GET shows the form too: re-authentication returns here with a GET, before a file is chosen.
 @capability_required(Capability.EXPORT_RETURNS)
 @require_http_methods(["GET", "POST"])
+@recent_authentication_required
 def template_upload(request: HttpRequest) -> HttpResponse:
-    """Upload a filled-in template; it is checked and imported in the background."""
+    """Upload a filled-in template; it is checked and imported in the background. An import
+    writes records of every agency it names, so it asks for the password and a code again
+    after 15 minutes, as exports and shares do."""
     if not import_agencies(request.user):
         raise Http404("No such page")
     form = TemplateUploadForm(

@@ -22,6 +22,10 @@ class RestrictionRefused(ValueError):
     """A restriction that cannot be made as asked; the message says why."""
 
 
+class RestrictionLifted(RestrictionRefused):
+    """The restriction was lifted meanwhile: there is nothing to open."""
+
+
 def restriction_candidates(*, agency: Agency):
     """The users a record of `agency` may be restricted to: its active members whose role opens
     records."""
@@ -163,7 +167,7 @@ def emergency_access_open(
         raise RestrictionRefused("Enter why this is an emergency")
     restriction = Restriction.objects.select_for_update().get(pk=restriction.pk)
     if restriction.lifted_at is not None:
-        raise RestrictionRefused("The restriction has been lifted")
+        raise RestrictionLifted("The restriction has been lifted")
     now = timezone.now()
     access = EmergencyAccess.objects.create(
         restriction=restriction, user=by, agency=agency, reason=reason.strip(),
@@ -191,6 +195,27 @@ def emergency_access_open(
                 user=lead, title=title, subject=subject,
             )  # fmt: skip
     return access
+
+
+@transaction.atomic
+def emergency_accesses_open(
+    *, restrictions: list[Restriction], agency: Agency, reason: str, by: User
+) -> list[EmergencyAccess]:
+    """Emergency access through every restriction closing a record (a case closed by both its
+    own restriction and its child's needs both opened), in one transaction: each is opened and
+    its people told, or none is. A restriction lifted meanwhile needs no opening; if all of
+    them were, RestrictionLifted."""
+    opened = []
+    for restriction in restrictions:
+        try:
+            opened.append(
+                emergency_access_open(restriction=restriction, agency=agency, reason=reason, by=by)
+            )
+        except RestrictionLifted:
+            continue
+    if not opened:
+        raise RestrictionLifted("The restriction has been lifted")
+    return opened
 
 
 def emergency_agency_of(*, user: User, record) -> Agency | None:

@@ -178,11 +178,10 @@ def restricted_record(request: HttpRequest, kind: str, public_id) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         # A case closed by both its own restriction and its child's needs both opened.
         try:
-            for restriction in restrictions:
-                services.emergency_access_open(
-                    restriction=restriction, agency=agency, reason=form.cleaned_data["reason"],
-                    by=request.user,
-                )  # fmt: skip
+            services.emergency_accesses_open(
+                restrictions=restrictions, agency=agency, reason=form.cleaned_data["reason"],
+                by=request.user,
+            )  # fmt: skip
         except services.RestrictionRefused:
             # Lifted meanwhile: the record is open to the user through the access rule.
             return record_page(record)

@@ -8,3 +8,6 @@ import os
 
 os.environ.setdefault("SECRET_KEY", os.urandom(32).hex())
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+# The access log's chain key (worker and command subprocesses inherit it). The anchor key is
+# deliberately not set here: only the processes a test starts as the audit side get one.
+os.environ.setdefault("ACCESS_LOG_KEY", os.urandom(32).hex())

@@ -143,9 +143,11 @@ def case_chronology(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+@recent_authentication_required
 def case_chronology_print(request: HttpRequest, public_id) -> HttpResponse:
     """The chronology laid out for paper. Opening it is logged as printing (DPA 2018 s.62
-    counts a printed copy as a disclosure), whether or not the browser's print is used."""
+    counts a printed copy as a disclosure), whether or not the browser's print is used; like
+    an export, it asks for the password and a code again after 15 minutes."""
     return _chronology_page(
         request,
         public_id,

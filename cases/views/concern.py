@@ -158,13 +158,11 @@ def concern_new_child(request: HttpRequest) -> HttpResponse:
             context["matches"] = visible_matches
             context["match_error"] = "Select the child this concern is about, or a new child"
             return render(request, "cases/concern_form.html", context)
-        case = selectors.case_list_visible(user=request.user).filter(
-            child=chosen, status=Case.Status.OPEN
-        ).first() or services.case_open(
-            child=chosen, owner_agency=agency, by=request.user, first_contact_date=data.occurred_on
-        )
-        concern = services.concern_log(
-            case=case,
+        concern = services.child_concern_log(
+            child=chosen,
+            case=selectors.case_list_visible(user=request.user)
+            .filter(child=chosen, status=Case.Status.OPEN)
+            .first(),
             data=data,
             reporter_agency=agency,
             indicator_set=indicator_set,
@@ -174,8 +172,8 @@ def concern_new_child(request: HttpRequest) -> HttpResponse:
         return redirect("cases:concern-detail", public_id=concern.public_id)
 
     child_data = child_form.cleaned_data
-    child = services.person_create(
-        data=services.PersonData(
+    logged = services.new_child_concern_log(
+        child=services.PersonData(
             kind=Person.Kind.CHILD,
             first_name=child_data["first_name"],
             last_name=child_data["last_name"],
@@ -186,28 +184,14 @@ def concern_new_child(request: HttpRequest) -> HttpResponse:
             ethnicity=child_data["ethnicity"],
             nationality=child_data["nationality"],
         ),
-        owner_agency=agency,
-        by=request.user,
-    )
-    case = services.case_open(
-        child=child, owner_agency=agency, by=request.user, first_contact_date=data.occurred_on
-    )
-    concern = services.concern_log(
-        case=case,
         data=data,
         reporter_agency=agency,
         indicator_set=indicator_set,
         submit=submit,
         by=request.user,
     )
-    held_elsewhere = [
-        p
-        for p in services.possible_matches_elsewhere(person=child, query=query)
-        if not selectors.people_visible(user=request.user).filter(pk=p.pk).exists()
-    ]
-    if held_elsewhere:
-        services.possible_match_notify(new_person=child, held=held_elsewhere)
-        if any(p.owner_agency_id != agency.pk for p in held_elsewhere):
+    if logged.held_elsewhere:
+        if any(p.owner_agency_id != agency.pk for p in logged.held_elsewhere):
             messages.warning(
                 request,
                 "A possible match for this child is held by another agency. Their CSE lead has "
@@ -219,7 +203,7 @@ def concern_new_child(request: HttpRequest) -> HttpResponse:
                 "A possible match for this child is a restricted record of your agency. Your CSE "
                 "lead has been told.",
             )
-    return redirect("cases:concern-detail", public_id=concern.public_id)
+    return redirect("cases:concern-detail", public_id=logged.concern.public_id)
 
 
 def add_suspect_row(request: HttpRequest, prefix: str) -> SuspectFormSet:

@@ -57,7 +57,8 @@ def test_an_ended_membership_or_inactive_agency_opens_nothing(agencies):
 
     case = CaseFactory(owner_agency=agencies["a"])
     membership = MembershipFactory(agency=agencies["a"])
-    services.membership_end(membership=membership, by=membership.user)
+    administrator = member(Role.ADMINISTRATOR, agencies["a"])
+    services.membership_end(membership=membership, by=administrator)
     assert not access.visible(membership.user, Case.objects.filter(pk=case.pk)).exists()
 
     other = MembershipFactory(agency=agencies["b"])

@@ -28,11 +28,14 @@ def test_sharing_asks_for_password_and_code_again_after_fifteen_minutes(client):
         "/confirm-identity/", {"password": "wrong", "code": "123456", "next": share_url}
     )
     assert "The password is not right" in wrong.content.decode()
+    before = client.session.session_key
     response = client.post(
         "/confirm-identity/",
         {"password": TEST_PASSWORD, "code": totp_code(device, steps_ahead=1), "next": share_url},
     )
     assert response["Location"] == share_url
+    # A new session id with the raised assurance (OWASP ASVS 5.0 V7.2.4).
+    assert client.session.session_key != before
     assert client.get(share_url).status_code == 200
 
 

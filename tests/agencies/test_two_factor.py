@@ -32,7 +32,11 @@ def test_first_sign_in_sets_up_an_authenticator_before_anything_else(client):
     time.sleep(1.1)
 
     response = client.post("/two-factor/set-up/", {"code": totp_code(device)})
-    assert response["Location"] == "/"
+    # The recovery codes are shown once, in this answer, then the person goes on.
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert len(re.findall(r"<code>[A-Z2-9]{5}(?:-[A-Z2-9]{5}){4}</code>", page)) == 10
+    assert 'href="/"' in page
     assert TOTPDevice.objects.get(user=user).confirmed
     assert client.get("/").status_code == 200
 

@@ -51,6 +51,8 @@ class Public:
 class SignedIn:
     """Any signed-in user."""
 
+    method: str = "get"
+
 
 @dataclass(frozen=True)
 class RoleScoped:
@@ -61,11 +63,24 @@ class RoleScoped:
 
 @dataclass(frozen=True)
 class AdministeredObject:
-    """An agency, user or membership of a partnership the administrator manages."""
+    """An agency or partnership of a partnership the administrator's agency belongs to, or a
+    user or membership of the administrator's own agency (never of another agency)."""
 
     target: str  # "agency", "partnership", "user" or "membership"
     method: str = "get"
     data: dict = field(default_factory=dict)
+
+    @property
+    def partnership_wide(self) -> bool:
+        return self.target in {"agency", "partnership"}
+
+
+@dataclass(frozen=True)
+class MembershipRequestScoped:
+    """A membership asked for in an agency: seen by whoever asked and by the agency's
+    administrators and CSE leads; decided (POST) only by those of the agency who did not ask."""
+
+    method: str = "get"
 
 
 @dataclass(frozen=True)
@@ -134,11 +149,17 @@ URL_RULES = {
     "core:privacy": Public(),
     "agencies:sign-in": Public(),
     "agencies:sign-out": Public(method="post"),
-    "agencies:invitation-accept": Public(),
+    "agencies:password-link": Public(),
+    "agencies:password-set": Public(),
+    "agencies:password-forgotten": Public(),
     "core:home": SignedIn(),
     "agencies:two-factor-setup": SignedIn(),
     "agencies:two-factor-verify": SignedIn(),
     "agencies:reauthenticate": SignedIn(),
+    "agencies:two-factor-recovery": SignedIn(),
+    "agencies:account": SignedIn(),
+    "agencies:password-change": SignedIn(),
+    "agencies:recovery-codes-new": SignedIn(method="post"),
     "agencies:access-log": RoleScoped(C.VIEW_ACCESS_LOG),
     "agencies:admin-agency-list": RoleScoped(C.MANAGE_USERS),
     "agencies:admin-agency-create": RoleScoped(C.MANAGE_USERS),
@@ -150,6 +171,11 @@ URL_RULES = {
         "user", method="post", data={"reason": "Left the agency"}
     ),
     "agencies:admin-membership-end": AdministeredObject("membership", method="post"),
+    "agencies:admin-user-two-factor-reset": AdministeredObject(
+        "user", method="post", data={"reset-reason": "Phone lost, confirmed by telephone"}
+    ),
+    "agencies:admin-membership-requests": RoleScoped(C.APPROVE_MEMBERSHIPS),
+    "agencies:admin-membership-request": MembershipRequestScoped(),
     "core:task-list": SignedIn(),
     "core:task-detail": TaskScoped(),
     "core:task-done": TaskScoped(method="post"),
@@ -440,8 +466,7 @@ def request(client, method: str, url: str, data: dict | None = None):
 def test_public_urls_answer_without_signing_in(client, name):
     from django.urls import reverse
 
-    args = ["MQ", "bad-token"] if name == "agencies:invitation-accept" else []
-    response = request(client, URL_RULES[name].method, reverse(name, args=args))
+    response = request(client, URL_RULES[name].method, reverse(name))
     location = response.get("Location", "")
     assert not location.startswith("/sign-in/?next="), f"{name} asked for sign-in"
     assert response.status_code < 500
@@ -452,6 +477,10 @@ SIGNED_IN_URLS = {
     "agencies:two-factor-setup": "/two-factor/set-up/",
     "agencies:two-factor-verify": "/two-factor/verify/",
     "agencies:reauthenticate": "/confirm-identity/",
+    "agencies:two-factor-recovery": "/two-factor/recovery/",
+    "agencies:account": "/account/",
+    "agencies:password-change": "/account/password/",
+    "agencies:recovery-codes-new": "/account/recovery-codes/",
     "core:task-list": "/tasks/",
     "indicators:set-list": "/indicator-sets/",
     "indicators:set-detail": "/indicator-sets/{current_set}/",
@@ -463,9 +492,10 @@ SIGNED_IN_URLS = {
 def test_signed_in_urls_need_a_signed_in_user_of_any_role(client, name, role):
     current = IndicatorSet.objects.get(is_current=True)
     url = SIGNED_IN_URLS[name].format(current_set=current.public_id)
-    assert client.get(url)["Location"].startswith("/sign-in/?next=")
+    method = URL_RULES[name].method
+    assert request(client, method, url)["Location"].startswith("/sign-in/?next=")
     sign_in(client, MembershipFactory(role=role).user)
-    assert client.get(url).status_code in {200, 302}
+    assert request(client, method, url).status_code in {200, 302}
 
 
 ROLE_SCOPED_URLS = {
@@ -494,6 +524,7 @@ ROLE_SCOPED_URLS = {
     "reports:return-jobs": "/returns/jobs/",
     "reports:template-upload": "/template/import/",
     "interventions:flags-due": "/flags/due/",
+    "agencies:admin-membership-requests": "/administration/membership-requests/",
     "interventions:flag-type-list": "/administration/flag-types/",
     "interventions:flag-type-new": "/administration/flag-types/new/",
     "interventions:flag-type-edit": "/administration/flag-types/cse/",
@@ -523,27 +554,73 @@ def administered_target_url(target: str, agency: Agency) -> str:
 
 @pytest.mark.parametrize(
     ("name", "role", "relation"),
-    itertools.product(rules_of(AdministeredObject), list(Role), ["same_partnership", "other"]),
+    itertools.product(
+        rules_of(AdministeredObject), list(Role), ["same_agency", "same_partnership", "other"]
+    ),
 )
-def test_administration_objects_open_only_to_administrators_of_their_partnership(
+def test_administration_objects_open_only_to_administrators_who_manage_them(
     client, name, role, relation
 ):
+    """Agencies and partnerships open to the administrators of any agency of the partnership;
+    users and memberships only to the administrators of their own agency."""
     rule = URL_RULES[name]
     partnership = PartnershipFactory()
     viewer_agency = AgencyFactory(partnerships=[partnership])
-    target_agency = AgencyFactory(
-        partnerships=[partnership] if relation == "same_partnership" else [PartnershipFactory()]
-    )
+    target_agency = {
+        "same_agency": viewer_agency,
+        "same_partnership": AgencyFactory(partnerships=[partnership]),
+        "other": AgencyFactory(partnerships=[PartnershipFactory()]),
+    }[relation]
     url = administered_target_url(rule.target, target_agency)
     sign_in(client, MembershipFactory(role=role, agency=viewer_agency).user)
 
     response = request(client, rule.method, url, rule.data)
 
-    allowed = role == Role.ADMINISTRATOR and relation == "same_partnership"
-    if allowed:
+    in_scope = relation == "same_agency" or (
+        rule.partnership_wide and relation == "same_partnership"
+    )
+    if role == Role.ADMINISTRATOR and in_scope:
         assert response.status_code in {200, 302}
     else:
         assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "role", "relation"),
+    itertools.product(["get", "post"], list(Role), ["agency", "requester", "other"]),
+)
+def test_a_membership_request_opens_to_who_asked_and_is_decided_by_the_agency(
+    client, method, role, relation
+):
+    from agencies.services import membership_grant
+
+    partnership = PartnershipFactory()
+    asking_agency, agency = (AgencyFactory(partnerships=[partnership]) for _ in range(2))
+    MembershipFactory(role=Role.CSE_LEAD, agency=agency)  # someone who could approve
+    asker = MembershipFactory(role=Role.ADMINISTRATOR, agency=asking_agency).user
+    subject = UserFactory()
+    asked = membership_grant(user=subject, agency=agency, role=Role.FRONTLINE, by=asker)
+    if relation == "requester":
+        # The same person, asking in the role tried (their administrator membership stays).
+        viewer = asker
+        if role != Role.ADMINISTRATOR:
+            MembershipFactory(role=role, agency=AgencyFactory(), user=asker)
+    else:
+        viewer_agency = agency if relation == "agency" else AgencyFactory()
+        viewer = MembershipFactory(role=role, agency=viewer_agency).user
+    sign_in(client, viewer)
+    url = f"/administration/membership-requests/{asked.public_id}/"
+
+    response = request(client, method, url, {"decision": "approve", "reason": "Agreed"})
+
+    approver = relation == "agency" and role_can(role, C.APPROVE_MEMBERSHIPS)
+    if method == "get":
+        allowed = approver or relation == "requester"
+        assert response.status_code == (200 if allowed else 404)
+    else:
+        assert response.status_code == (302 if approver else 404)
+        asked.refresh_from_db()
+        assert asked.status == ("approved" if approver else "pending")
 
 
 # The records a restriction of the world's child closes: the child, their case and what

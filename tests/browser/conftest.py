@@ -46,6 +46,9 @@ def page(browser, live_server, settings):
     Content Security Policy violation or a broken script cannot pass unnoticed."""
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+    # The live server speaks plain HTTP; a browser refuses __Host- cookies that are not Secure.
+    settings.SESSION_COOKIE_NAME = "sessionid"
+    settings.CSRF_COOKIE_NAME = "csrftoken"
     context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -33,7 +33,22 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 64 + "production-like-secret-key-for-the-deploy-check",
     "ALLOWED_HOSTS": "cse.partnership.example",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "SITE_URL": "https://cse.partnership.example",
 }
+
+
+def test_check_deploy_refuses_a_site_url_that_is_not_the_services_https_address():
+    """Links in e-mails are built from SITE_URL, never from a request's Host header."""
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DATABASE_URL=database_url_of_test_database(),
+        **{**PRODUCTION, "SITE_URL": "http://127.0.0.1:8000"},
+    )
+    assert result.returncode != 0
+    assert "core.W001" in result.stdout + result.stderr
 
 
 def test_check_deploy_passes_with_the_production_variables():
@@ -72,3 +87,21 @@ def test_collectstatic_builds_the_production_manifest(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "staticfiles" / "staticfiles.json").exists()
+
+
+def test_production_cookies_are_host_only_and_secure():
+    """`__Host-` cookies: the browser refuses them unless Secure, for this host, every path."""
+    script = (
+        "from django.conf import settings as s; "
+        "print('cookies:', s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_DOMAIN, s.CSRF_COOKIE_DOMAIN, "
+        "s.SESSION_COOKIE_PATH, s.CSRF_COOKIE_PATH)"
+    )
+    result = manage(
+        "shell", "-c", script, DATABASE_URL=database_url_of_test_database(), **PRODUCTION
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("cookies:")]
+    assert line.split()[1:] == [
+        "__Host-session", "__Host-csrftoken", "True", "True", "None", "None", "/", "/",
+    ]  # fmt: skip

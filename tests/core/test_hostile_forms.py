@@ -48,6 +48,8 @@ RESULT_PAGES = {
     "indicators:assessment-preview",
     "cases:person-merge",
     "cases:association-new",
+    # New recovery codes are shown once, in the answer to the POST that made them.
+    "agencies:recovery-codes-new",
 }
 
 # Tables a refused form may still write to: the access log (opening a record is logged),
@@ -152,8 +154,14 @@ def pages() -> dict[str, tuple]:
         elif isinstance(rule, RoleScoped):
             found[name] = (ROLE_SCOPED_URLS[name], first_role(rule.capability), "owner")
         elif isinstance(rule, AdministeredObject) and rule.method == "get":
-            found[name] = ("{administered}", Role.ADMINISTRATOR, "other")
-        elif name in SIGNED_IN_URLS and name not in ("reports:template-blank",):
+            # Users and memberships are managed from their own agency only.
+            agency = "other" if rule.partnership_wide else "owner"
+            found[name] = ("{administered}", Role.ADMINISTRATOR, agency)
+        elif (
+            name in SIGNED_IN_URLS
+            and name not in ("reports:template-blank",)
+            and URL_RULES[name].method == "get"
+        ):
             found[name] = (SIGNED_IN_URLS[name], Role.CSE_LEAD, "owner")
     found["referrals:referral-detail"] = ("/referrals/{referral}/", Role.CSE_LEAD, "shared")
     found["referrals:referral-detail (sender)"] = ("/referrals/{draft}/", Role.CSE_LEAD, "owner")
