@@ -275,6 +275,7 @@ class AccessLogEntry(models.Model):
         MEMBERSHIP = "membership", "Changed who may see records"
         ACCOUNT = "account", "Changed an account"
         SIGN_IN = "sign_in", "Sign-in refused"
+        SIGNED_IN = "signed_in", "Signed in"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -366,6 +366,30 @@ def membership_request_decide(
 
 
 @transaction.atomic
+def membership_request_withdraw(*, membership_request: MembershipRequest, by: User) -> None:
+    """The person who asked for a membership takes the request back while it waits."""
+    request = MembershipRequest.objects.select_for_update().get(pk=membership_request.pk)
+    if request.created_by_id != by.pk:
+        raise AdministrationRefused("Only the person who asked for it can withdraw a request")
+    if request.status != MembershipRequest.Status.PENDING:
+        raise AdministrationRefused(f"This request was already {request.get_status_display()}")
+    request.status, request.modified_by = MembershipRequest.Status.WITHDRAWN, by
+    request.save()
+    Task.objects.filter(
+        kind=Task.Kind.MEMBERSHIP_REQUEST,
+        status=Task.Status.OPEN,
+        subject__membership_request=str(request.public_id),
+    ).update(status=Task.Status.DONE, done_at=timezone.now(), done_by=by)
+    access_log_record(
+        user=by,
+        agency_id=acting_agency_id(by=by, agency=request.agency),
+        action=AccessLogEntry.Action.MEMBERSHIP,
+        record=AccountRecord(public_id=request.user.public_id, owner_agency_id=request.agency_id),
+        detail={"change": "withdrawn", "membership_request": str(request.public_id)},
+    )
+
+
+@transaction.atomic
 def user_invite(
     *, email: str, full_name: str, agency: Agency, role: str, by: User
 ) -> tuple[User, Membership | MembershipRequest]:

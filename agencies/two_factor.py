@@ -13,7 +13,9 @@ from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agencies.models import User
+from agencies.access import user_agency_roles
+from agencies.access_log import access_log_record
+from agencies.models import AccessLogEntry, User
 
 REAUTHENTICATED_AT = "reauthenticated_at"
 # Set once a recovery code is accepted: the person may set up a new authenticator while the
@@ -72,6 +74,18 @@ def verify_code(user: User, code: str, *, confirmed: bool = True) -> TOTPDevice 
     return None
 
 
+def signed_in_log(user: User) -> None:
+    """A completed sign-in, in the access log (OWASP ASVS 5.0 V16.3.1): who, when, from which
+    of their agencies; never the address typed or the code."""
+    memberships = user_agency_roles(user)
+    access_log_record(
+        user=user,
+        agency_id=memberships[0].agency_id if memberships else None,
+        action=AccessLogEntry.Action.SIGNED_IN,
+        record_type="user",
+    )
+
+
 def complete_second_factor(request: HttpRequest, device: TOTPDevice) -> None:
     if not device.confirmed:
         device.confirmed = True
@@ -83,4 +97,5 @@ def complete_second_factor(request: HttpRequest, device: TOTPDevice) -> None:
     # password alone) opens nothing.
     request.session.cycle_key()
     otp_login(request, device)
+    signed_in_log(request.user)
     request.session[REAUTHENTICATED_AT] = time.time()

@@ -292,6 +292,18 @@ def membership_request_detail(request: HttpRequest, public_id) -> HttpResponse:
         .filter(pk=membership_request.pk)
         .exists()
     )
+    if request.method == "POST" and "withdraw" in request.POST:
+        if membership_request.created_by_id != request.user.pk:
+            raise Http404("No such page")
+        try:
+            services.membership_request_withdraw(
+                membership_request=membership_request, by=request.user
+            )
+        except services.AdministrationRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, "Request withdrawn")
+        return redirect("agencies:admin-membership-requests")
     if request.method == "POST" and not may_decide:
         raise Http404("No such page")
     form = DecisionForm(data=request.POST if request.method == "POST" else None)

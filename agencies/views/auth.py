@@ -40,6 +40,7 @@ from agencies.two_factor import (
     has_confirmed_device,
     pending_device,
     setting_up,
+    signed_in_log,
     verify_code,
 )
 from core.middleware import SESSION_STARTED_KEY
@@ -97,6 +98,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         request.session[SESSION_STARTED_KEY] = time.time()
         request.session[NEXT_KEY] = safe_next_url(request, next_url)
         if demo_exempt(form.user):
+            signed_in_log(form.user)
             request.session[REAUTHENTICATED_AT] = time.time()
             return redirect(request.session.pop(NEXT_KEY))
         step = "two-factor-verify" if has_confirmed_device(form.user) else "two-factor-setup"

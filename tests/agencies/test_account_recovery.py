@@ -270,3 +270,35 @@ def test_links_in_e_mails_come_from_site_url_not_the_requests_host(
     for body in bodies:
         assert "attacker.example" not in body
         assert "https://cse.partnership.example/password/link/?key=" in body
+
+
+def test_a_completed_sign_in_is_in_the_access_log(client):
+    """Who signed in and when (OWASP ASVS 5.0 V16.3.1); the password stage alone is not one."""
+    user = MembershipFactory().user
+    device = enrol_totp(user)
+    client.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+    assert not AccessLogEntry.objects.filter(action="signed_in", user=user).exists()
+    client.post("/two-factor/verify/", {"code": totp_code(device)})
+    entry = AccessLogEntry.objects.get(action="signed_in", user=user)
+    assert entry.agency_id == user.memberships.get().agency_id
+    assert entry.detail == {}
+
+
+def test_task_e_mails_link_to_site_url(settings, django_capture_on_commit_callbacks):
+    """The e-mail of a task (written by the worker, with no request at all) links through
+    SITE_URL and names nobody."""
+    from core.services import task_create
+
+    settings.SITE_URL = "https://cse.partnership.example"
+    lead = MembershipFactory(role=Role.CSE_LEAD)
+    with django_capture_on_commit_callbacks(execute=True):
+        task = task_create(
+            kind=Task.Kind.POSSIBLE_MATCH,
+            agency_id=lead.agency_id,
+            role=Role.CSE_LEAD,
+            title="Possible match held by your agency",
+            subject={},
+        )
+    (email,) = mail.outbox
+    assert f"https://cse.partnership.example/tasks/{task.public_id}/" in email.body
+    assert lead.user.full_name not in email.body

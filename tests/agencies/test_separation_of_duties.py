@@ -379,3 +379,31 @@ def test_another_agencys_type_and_status_are_its_own(client, partnership_world):
     entry = AccessLogEntry.objects.get(detail__change="agency_changed")
     assert entry.detail["fields"] == ["name"]
     assert Task.objects.filter(agency=police, role=Role.CSE_LEAD, kind="account_changed").exists()
+
+
+def test_the_one_who_asked_may_withdraw_a_waiting_request(client, partnership_world):
+    w = partnership_world
+    existing = MembershipFactory(agency=w["voluntary"]).user
+    sign_in(client, w["admin"])
+    client.post(
+        f"/administration/users/{existing.public_id}/",
+        {"agency": w["police"].pk, "role": Role.ANALYST},
+    )
+    asked = MembershipRequest.objects.get(user=existing)
+    url = f"/administration/membership-requests/{asked.public_id}/"
+    assert "Withdraw this request" in client.get(url).content.decode()
+    # Nobody else may withdraw it.
+    lead_client = sign_in(Client(), w["police_lead"])
+    assert "Withdraw this request" not in lead_client.get(url).content.decode()
+    assert lead_client.post(url, {"withdraw": "1"}).status_code == 404
+    client.post(url, {"withdraw": "1"})
+    asked.refresh_from_db()
+    assert asked.status == "withdrawn"
+    assert not Task.objects.filter(kind="membership_request", status="open").exists()
+    assert AccessLogEntry.objects.filter(
+        action="membership", detail__change="withdrawn", record_id=existing.public_id
+    ).exists()
+    # Withdrawn, it is decided by nobody.
+    late = lead_client.post(url, {"decision": "approve", "reason": "Late"})
+    assert late.status_code == 404
+    assert not Membership.objects.filter(user=existing, agency=w["police"]).exists()

@@ -62,3 +62,19 @@ def test_demo_mode_skips_the_second_factor_for_demo_accounts_only(client, settin
     response = real.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
     assert response["Location"] == "/two-factor/set-up/"
     assert real.get("/")["Location"].startswith("/two-factor/")
+
+
+def test_a_code_is_accepted_only_once(client):
+    """A code seen over someone's shoulder, or replayed, opens nothing (OWASP ASVS 5.0 V6.5.1)."""
+    from tests.factories import enrol_totp
+
+    user = MembershipFactory().user
+    device = enrol_totp(user)
+    code = totp_code(device)
+    client.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+    assert client.post("/two-factor/verify/", {"code": code})["Location"] == "/"
+    replay = Client()
+    replay.post("/sign-in/", {"email": user.email, "password": TEST_PASSWORD})
+    refused = replay.post("/two-factor/verify/", {"code": code})
+    assert "The code is not right" in refused.content.decode()
+    assert replay.get("/")["Location"] == "/two-factor/verify/"

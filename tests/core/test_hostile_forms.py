@@ -34,6 +34,7 @@ from tests.agencies.test_url_matrix import (
 from tests.conftest import sign_in
 from tests.core.test_hostile_input import SCRIPT
 from tests.factories import MembershipFactory
+from tests.injected_failures import table_fingerprints as fingerprints_of_tables
 from tests.worlds import record_world
 
 pytestmark = pytest.mark.django_db
@@ -173,18 +174,7 @@ PAGES = pages()
 
 
 def table_fingerprints() -> dict[str, tuple[int, int]]:
-    """Each table's row count and newest row version (xmin): a row inserted, changed or
-    deleted since the last reading changes one of them."""
-    tables = sorted(
-        {m._meta.db_table for m in apps.get_models() if m._meta.managed} - WRITTEN_ON_REFUSAL
-    )
-    sql = " UNION ALL ".join(
-        f"SELECT '{t}', count(*), coalesce(max(xmin::text::bigint), 0) FROM \"{t}\""  # noqa: S608 - model tables
-        for t in tables
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return {name: (count, newest) for name, count, newest in cursor.fetchall()}
+    return fingerprints_of_tables(excluded=WRITTEN_ON_REFUSAL)
 
 
 def value_for(data, spec: dict):
