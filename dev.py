@@ -199,20 +199,24 @@ def cmd_run() -> None:
         cwd=ROOT,
         env=env,
     )
+    say("Starting the access log's anchoring (the audit process of docs/deployment.md)")
+    audit = subprocess.Popen(
+        [PY, ROOT / "manage.py", "anchor_access_log", "--every", "60"], cwd=ROOT, env=env
+    )
     say("Serving http://127.0.0.1:8000 (Ctrl-C to stop)")
     web = subprocess.Popen(
         [PY, ROOT / "manage.py", "runserver", "127.0.0.1:8000", "--noreload"], cwd=ROOT, env=env
     )
     try:
-        while worker.poll() is None and web.poll() is None:
+        while worker.poll() is None and web.poll() is None and audit.poll() is None:
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:
-        for process in (web, worker):
+        for process in (web, worker, audit):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in (web, worker):
+        for process in (web, worker, audit):
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:

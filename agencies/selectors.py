@@ -53,6 +53,9 @@ def managed_users(*, user: User) -> QuerySet[User]:
     administrator manages."""
     agencies = managed_agencies(user=user)
     memberships = Membership.objects.filter(agency__in=agencies).select_related("agency")
+    waiting = MembershipRequest.objects.filter(
+        agency__in=agencies, status=MembershipRequest.Status.PENDING
+    ).select_related("agency")
     return (
         User.objects.filter(
             Q(memberships__agency__in=agencies)
@@ -62,7 +65,10 @@ def managed_users(*, user: User) -> QuerySet[User]:
             )
         )
         .distinct()
-        .prefetch_related(Prefetch("memberships", queryset=memberships))
+        .prefetch_related(
+            Prefetch("memberships", queryset=memberships),
+            Prefetch("membership_requests", queryset=waiting, to_attr="waiting"),
+        )
     )
 
 

@@ -407,3 +407,27 @@ def test_the_one_who_asked_may_withdraw_a_waiting_request(client, partnership_wo
     late = lead_client.post(url, {"decision": "approve", "reason": "Late"})
     assert late.status_code == 404
     assert not Membership.objects.filter(user=existing, agency=w["police"]).exists()
+
+
+@pytest.mark.parametrize("url", ["/administration/membership-requests/", "/administration/users/"])
+def test_membership_lists_run_the_same_queries_however_many_requests(
+    client, partnership_world, url, django_assert_max_num_queries
+):
+    from agencies.services import membership_grant
+
+    w = partnership_world
+    police_admin = MembershipFactory(role=Role.ADMINISTRATOR, agency=w["police"]).user
+
+    def ask(count):
+        for _ in range(count):
+            person = MembershipFactory(agency=w["voluntary"]).user
+            membership_grant(user=person, agency=w["police"], role=Role.ANALYST, by=w["admin"])
+
+    ask(2)
+    sign_in(client, police_admin)
+    with django_assert_max_num_queries(40) as few:
+        assert client.get(url).status_code == 200
+    ask(12)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert page.content.decode().count("/administration/") > 12
