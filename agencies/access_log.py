@@ -112,17 +112,22 @@ def access_log_record(
     action: str,
     record: models.Model | None = None,
     record_type: str = "",
+    record_id=None,
+    record_agency_id: int | None = None,
     reason: str = "",
     detail: dict | None = None,
 ) -> AccessLogEntry:
+    """One entry. The record is named by `record`, or, for what no agency owns (an account),
+    by `record_type` and `record_id` with the agency the entry concerns as `record_agency_id`,
+    so that its CSE leads find it in their log."""
     key = access_log_key()
     entry = AccessLogEntry(
         user=_acting_user(user),
         agency_id=agency_id,
         action=action,
         record_type=record._meta.model_name if record is not None else record_type,
-        record_id=getattr(record, "public_id", None),
-        record_agency_id=getattr(record, "owner_agency_id", None),
+        record_id=getattr(record, "public_id", record_id),
+        record_agency_id=getattr(record, "owner_agency_id", record_agency_id),
         reason=reason,
         detail=detail or {},
         previous_hash=_chain_head(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 
@@ -336,7 +337,5 @@ class AccessLogEntry(models.Model):
         """HMAC-SHA256 of the entry and of the MAC before it, under the access log's key,
         which is never in the database: call `agencies.access_log.entry_mac`, which supplies
         it. Without the key, nobody can alter an entry and make the chain hold again."""
-        import hmac  # only here: nothing else in this module signs
-
         message = (self.previous_hash + self.canonical()).encode()
         return hmac.new(key, message, hashlib.sha256).hexdigest()

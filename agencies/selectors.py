@@ -38,11 +38,6 @@ def partnership_agencies(*, user: User) -> QuerySet[Agency]:
     ).distinct()
 
 
-def administered_agencies(user: User) -> QuerySet[Agency]:
-    """Kept for the partnership-wide screens: the same as `partnership_agencies`."""
-    return partnership_agencies(user=user)
-
-
 def managed_agencies(*, user: User) -> QuerySet[Agency]:
     """The agencies whose users the administrator manages: their own, and no other."""
     return Agency.objects.filter(id__in=agency_ids_with(user, Capability.MANAGE_USERS))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -113,6 +112,8 @@ def agency_update(
             agency_id=acting_agency_id(by=by, agency=agency),
             action=AccessLogEntry.Action.MEMBERSHIP,
             record_type="agency",
+            record_id=agency.public_id,
+            record_agency_id=agency.pk,
             detail={"change": "agency_changed", "agency": agency.code, "fields": changed},
         )
         task_create(
@@ -154,19 +155,9 @@ class AdministrationRefused(ValueError):
     message says why, in words the administrator can act on."""
 
 
-@dataclass(frozen=True)
-class AccountRecord:
-    """What the access log needs to name an account and the agency the change concerns (a
-    user belongs to no one agency, so the record's agency is the one changed)."""
-
-    public_id: object
-    owner_agency_id: int | None
-    _meta = User._meta
-
-
 def acting_agency_id(*, by: User, agency: Agency | None = None) -> int | None:
-    """The administrator's agency the change is made from: the agency itself when they
-    administer it, otherwise their first agency of the same partnership."""
+    """The agency a change of administration is made from: the agency itself when the person
+    administers it or approves its memberships, otherwise their first such agency."""
     own = list(
         dict.fromkeys(
             agency_ids_with(by, Capability.MANAGE_USERS)
@@ -176,6 +167,49 @@ def acting_agency_id(*, by: User, agency: Agency | None = None) -> int | None:
     if agency is not None and agency.pk in own:
         return agency.pk
     return own[0] if own else None
+
+
+def account_log(
+    *,
+    subject: User,
+    change: str,
+    by: User | None,
+    acting_agency_id: int | None,
+    record_agency_id: int | None,
+    action: str = AccessLogEntry.Action.ACCOUNT,
+    reason: str = "",
+    detail: dict | None = None,
+) -> None:
+    """An access log entry about an account: who (`by`, none for someone not signed in), from
+    which agency, and the agency the change concerns, whose CSE leads find it in their log.
+    Codes, passwords and addresses typed are never in it."""
+    access_log_record(
+        user=by,
+        agency_id=acting_agency_id,
+        action=action,
+        record_type="user",
+        record_id=subject.public_id,
+        record_agency_id=record_agency_id,
+        reason=reason,
+        detail={**({"change": change} if change else {}), **(detail or {})},
+    )
+
+
+def account_event_log(
+    *, user: User, change: str, action: str = AccessLogEntry.Action.ACCOUNT
+) -> None:
+    """Something a person did with their own means of signing in, logged under their first
+    agency, so that its CSE leads and administrators find it."""
+    memberships = user_agency_roles(user)
+    agency_id = memberships[0].agency_id if memberships else None
+    account_log(
+        subject=user,
+        change=change,
+        by=user,
+        acting_agency_id=agency_id,
+        record_agency_id=agency_id,
+        action=action,
+    )
 
 
 def _log_and_tell(
@@ -189,26 +223,34 @@ def _log_and_tell(
     detail: dict | None = None,
     task_kind: str = Task.Kind.MEMBERSHIP_CHANGED,
     task_title: str = "",
+    roles: tuple[str, ...] = (Role.CSE_LEAD,),
 ) -> None:
     """Every change of who may see what goes into the access log and onto the task list of
-    the agency's CSE leads, saying who changed what (the task names nobody in its title: its
-    e-mail carries the title only)."""
-    detail = {"change": change, **(detail or {})}
-    access_log_record(
-        user=by,
-        agency_id=acting_agency_id(by=by, agency=agency),
+    the agency's CSE leads (and any other `roles`), saying who changed what (the task names
+    nobody in its title: its e-mail carries the title only)."""
+    account_log(
+        subject=subject,
+        change=change,
+        by=by,
+        acting_agency_id=acting_agency_id(by=by, agency=agency),
+        record_agency_id=agency.pk,
         action=action,
-        record=AccountRecord(public_id=subject.public_id, owner_agency_id=agency.pk),
         reason=reason,
         detail=detail,
     )
-    task_create(
-        kind=task_kind,
-        agency_id=agency.pk,
-        role=Role.CSE_LEAD,
-        title=task_title or f"Administration: {CHANGE_WORDS.get(change, change)}",
-        subject={"user": str(subject.public_id), "by": str(by.public_id), **detail},
-    )
+    for role in roles:
+        task_create(
+            kind=task_kind,
+            agency_id=agency.pk,
+            role=role,
+            title=task_title or f"Administration: {CHANGE_WORDS.get(change, change)}",
+            subject={
+                "user": str(subject.public_id),
+                "by": str(by.public_id),
+                "change": change,
+                **(detail or {}),
+            },
+        )
 
 
 # How each change reads in a task's title and on its page.
@@ -261,41 +303,27 @@ def membership_grant(
             f"{user.full_name} is already {current.get_role_display()} in {agency.name}"
         )
     if membership_needs_approval(agency=agency, role=role, by=by, current=current):
-        if MembershipRequest.objects.filter(
-            user=user, agency=agency, status=MembershipRequest.Status.PENDING
-        ).exists():
-            raise AdministrationRefused(
-                f"A membership of {agency.name} for {user.full_name} is already waiting for "
-                "approval"
-            )
         try:
             with transaction.atomic():
                 request = MembershipRequest.objects.create(
                     user=user, agency=agency, role=role, created_by=by, modified_by=by
                 )
-        except IntegrityError as error:  # asked for twice at the same moment
+        except IntegrityError as error:  # one pending request per person and agency
             raise AdministrationRefused(
                 f"A membership of {agency.name} for {user.full_name} is already waiting for "
                 "approval"
             ) from error
-        detail = {"role": role, "membership_request": str(request.public_id)}
         _log_and_tell(
             action=AccessLogEntry.Action.MEMBERSHIP,
             change="requested",
             subject=user,
             agency=agency,
             by=by,
-            detail=detail,
+            detail={"role": role, "membership_request": str(request.public_id)},
             task_kind=Task.Kind.MEMBERSHIP_REQUEST,
             task_title="A membership of your agency is waiting for your approval",
-        )
-        # The agency's administrators decide too (the CSE leads' task is made above).
-        task_create(
-            kind=Task.Kind.MEMBERSHIP_REQUEST,
-            agency_id=agency.pk,
-            role=Role.ADMINISTRATOR,
-            title="A membership of your agency is waiting for your approval",
-            subject={"user": str(user.public_id), "by": str(by.public_id), **detail},
+            # Either may decide it.
+            roles=(Role.CSE_LEAD, Role.ADMINISTRATOR),
         )
         return request
     membership = membership_create(user=user, agency=agency, role=role, by=by)
@@ -308,6 +336,15 @@ def membership_grant(
         detail={"role": role, **({"previous_role": current.role} if current else {})},
     )
     return membership
+
+
+def _request_tasks_close(*, request: MembershipRequest, by: User) -> None:
+    """A request decided or withdrawn leaves the approvers' task lists."""
+    Task.objects.filter(
+        kind=Task.Kind.MEMBERSHIP_REQUEST,
+        status=Task.Status.OPEN,
+        subject__membership_request=str(request.public_id),
+    ).update(status=Task.Status.DONE, done_at=timezone.now(), done_by=by)
 
 
 @transaction.atomic
@@ -348,11 +385,7 @@ def membership_request_decide(
         request.user.is_active = False
         request.user._change_reason = "Invitation refused by the agency"
         request.user.save()
-    Task.objects.filter(
-        kind=Task.Kind.MEMBERSHIP_REQUEST,
-        status=Task.Status.OPEN,
-        subject__membership_request=str(request.public_id),
-    ).update(status=Task.Status.DONE, done_at=timezone.now(), done_by=by)
+    _request_tasks_close(request=request, by=by)
     _log_and_tell(
         action=AccessLogEntry.Action.MEMBERSHIP,
         change="approved" if approve else "refused",
@@ -375,17 +408,15 @@ def membership_request_withdraw(*, membership_request: MembershipRequest, by: Us
         raise AdministrationRefused(f"This request was already {request.get_status_display()}")
     request.status, request.modified_by = MembershipRequest.Status.WITHDRAWN, by
     request.save()
-    Task.objects.filter(
-        kind=Task.Kind.MEMBERSHIP_REQUEST,
-        status=Task.Status.OPEN,
-        subject__membership_request=str(request.public_id),
-    ).update(status=Task.Status.DONE, done_at=timezone.now(), done_by=by)
-    access_log_record(
-        user=by,
-        agency_id=acting_agency_id(by=by, agency=request.agency),
+    _request_tasks_close(request=request, by=by)
+    account_log(
+        subject=request.user,
+        change="withdrawn",
+        by=by,
+        acting_agency_id=acting_agency_id(by=by, agency=request.agency),
+        record_agency_id=request.agency_id,
         action=AccessLogEntry.Action.MEMBERSHIP,
-        record=AccountRecord(public_id=request.user.public_id, owner_agency_id=request.agency_id),
-        detail={"change": "withdrawn", "membership_request": str(request.public_id)},
+        detail={"membership_request": str(request.public_id)},
     )
 
 
@@ -398,12 +429,13 @@ def user_invite(
     never from the address the request came to."""
     user = user_create(email=email, full_name=full_name, password=None, by=by)
     granted = membership_grant(user=user, agency=agency, role=role, by=by)
-    access_log_record(
-        user=by,
-        agency_id=acting_agency_id(by=by, agency=agency),
-        action=AccessLogEntry.Action.ACCOUNT,
-        record=AccountRecord(public_id=user.public_id, owner_agency_id=agency.pk),
-        detail={"change": "invited", "role": role},
+    account_log(
+        subject=user,
+        change="invited",
+        by=by,
+        acting_agency_id=acting_agency_id(by=by, agency=agency),
+        record_agency_id=agency.pk,
+        detail={"role": role},
     )
     link = password_link(user)
     transaction.on_commit(
@@ -428,10 +460,14 @@ def user_set_password(*, user: User, password: str) -> None:
     user.save(update_fields=["password"])
 
 
-def _user_sessions_end(user: User) -> int:
+def _user_sessions_end(user: User, *, keep: str | None = None) -> int:
+    """End the user's sessions, but for the one whose key is `keep`."""
     ended = 0
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+        if (
+            session.get_decoded().get("_auth_user_id") == str(user.pk)
+            and session.session_key != keep
+        ):
             session.delete()
             ended += 1
     return ended
@@ -458,13 +494,13 @@ def _tell_user_agencies(*, subject: User, change: str, by: User, reason: str) ->
         memberships__user=subject, memberships__is_active=True
     ).distinct()
     if not agencies:
-        access_log_record(
-            user=by,
-            agency_id=acting_agency_id(by=by),
-            action=AccessLogEntry.Action.ACCOUNT,
-            record=AccountRecord(public_id=subject.public_id, owner_agency_id=None),
+        account_log(
+            subject=subject,
+            change=change,
+            by=by,
+            acting_agency_id=acting_agency_id(by=by),
+            record_agency_id=None,
             reason=reason,
-            detail={"change": change},
         )
     for agency in agencies:
         _log_and_tell(
@@ -591,35 +627,8 @@ def user_two_factor_reset(*, user: User, reason: str, by: User) -> None:
 def user_change_password(*, user: User, password: str, keep_session: str | None) -> None:
     """A signed-in person changes their password; their other sessions end."""
     user_set_password(user=user, password=password)
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if (
-            session.get_decoded().get("_auth_user_id") == str(user.pk)
-            and session.session_key != keep_session
-        ):
-            session.delete()
-    access_log_record(
-        user=user,
-        agency_id=None,
-        action=AccessLogEntry.Action.ACCOUNT,
-        record=AccountRecord(public_id=user.public_id, owner_agency_id=None),
-        detail={"change": "password_changed"},
-    )
-
-
-def account_event_log(*, user: User, change: str) -> None:
-    """A change a person makes to their own account's means of signing in, in the access log
-    (under their first agency, so that its CSE leads and administrators find it)."""
-    memberships = user_agency_roles(user)
-    access_log_record(
-        user=user if user.is_authenticated else None,
-        agency_id=memberships[0].agency_id if memberships else None,
-        action=AccessLogEntry.Action.ACCOUNT,
-        record=AccountRecord(
-            public_id=user.public_id,
-            owner_agency_id=memberships[0].agency_id if memberships else None,
-        ),
-        detail={"change": change},
-    )
+    _user_sessions_end(user, keep=keep_session)
+    account_event_log(user=user, change="password_changed")
 
 
 def password_link(user: User) -> str:
@@ -653,12 +662,12 @@ def password_reset_send(*, email: str) -> bool:
     ).count()
     if recent >= PASSWORD_RESETS_PER_HOUR:
         return False
-    access_log_record(
-        user=None,
-        agency_id=None,
-        action=AccessLogEntry.Action.ACCOUNT,
-        record=AccountRecord(public_id=user.public_id, owner_agency_id=None),
-        detail={"change": "password_reset_sent"},
+    account_log(
+        subject=user,
+        change="password_reset_sent",
+        by=None,
+        acting_agency_id=None,
+        record_agency_id=None,
     )
     from agencies.tasks import password_reset_email_send
 

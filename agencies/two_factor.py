@@ -13,9 +13,8 @@ from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agencies.access import user_agency_roles
-from agencies.access_log import access_log_record
 from agencies.models import AccessLogEntry, User
+from agencies.services import account_event_log
 
 REAUTHENTICATED_AT = "reauthenticated_at"
 # Set once a recovery code is accepted: the person may set up a new authenticator while the
@@ -77,13 +76,7 @@ def verify_code(user: User, code: str, *, confirmed: bool = True) -> TOTPDevice 
 def signed_in_log(user: User) -> None:
     """A completed sign-in, in the access log (OWASP ASVS 5.0 V16.3.1): who, when, from which
     of their agencies; never the address typed or the code."""
-    memberships = user_agency_roles(user)
-    access_log_record(
-        user=user,
-        agency_id=memberships[0].agency_id if memberships else None,
-        action=AccessLogEntry.Action.SIGNED_IN,
-        record_type="user",
-    )
+    account_event_log(user=user, change="", action=AccessLogEntry.Action.SIGNED_IN)
 
 
 def complete_second_factor(request: HttpRequest, device: TOTPDevice) -> None:

@@ -609,6 +609,7 @@ class NewChildConcern:
 def new_child_concern_log(
     *,
     child: PersonData,
+    query: matching.MatchQuery,
     data: ConcernData,
     reporter_agency: Agency,
     indicator_set: IndicatorSet,
@@ -617,7 +618,8 @@ def new_child_concern_log(
 ) -> NewChildConcern:
     """A concern about a child not yet recorded: the child's record, their case, the concern,
     and a task for the CSE leads of any likely match of the child the worker may not see. All
-    of it is written, or (if any part fails) none of it."""
+    of it is written, or (if any part fails) none of it. `query` is the child's details as
+    the form matched them."""
     person = person_create(data=child, owner_agency=reporter_agency, by=by)
     concern = child_concern_log(
         child=person,
@@ -628,17 +630,13 @@ def new_child_concern_log(
         submit=submit,
         by=by,
     )
-    query = matching.MatchQuery(
-        names=[f"{child.first_name} {child.last_name}", child.known_as],
-        date_of_birth=child.date_of_birth,
-        age=child.estimated_age,
+    matches = possible_matches_elsewhere(person=person, query=query)
+    seen = set(
+        people_visible(user=by)
+        .filter(pk__in=[match.pk for match in matches])
+        .values_list("pk", flat=True)
     )
-    seen = people_visible(user=by)
-    held = [
-        match
-        for match in possible_matches_elsewhere(person=person, query=query)
-        if not seen.filter(pk=match.pk).exists()
-    ]
+    held = [match for match in matches if match.pk not in seen]
     if held:
         possible_match_notify(new_person=person, held=held)
     return NewChildConcern(concern=concern, held_elsewhere=held)

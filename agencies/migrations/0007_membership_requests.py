@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
                     ("membership", "Changed who may see records"),
                     ("account", "Changed an account"),
                     ("sign_in", "Sign-in refused"),
+                    ("signed_in", "Signed in"),
                 ],
                 max_length=20,
             ),

@@ -17,8 +17,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies import services
-from agencies.access import user_agency_roles
-from agencies.access_log import access_log_record
 from agencies.decorators import recent_authentication_required
 from agencies.forms import (
     CodeForm,
@@ -67,14 +65,7 @@ def checked_code(form, user, *, confirmed: bool = True):
 def log_sign_in_refused(user: User, change: str) -> None:
     """A wrong second factor is a sign-in refused: in the access log, for the agency's CSE
     leads and administrators to see (the code itself never)."""
-    memberships = user_agency_roles(user)
-    access_log_record(
-        user=user,
-        agency_id=memberships[0].agency_id if memberships else None,
-        action=AccessLogEntry.Action.SIGN_IN,
-        record=services.AccountRecord(public_id=user.public_id, owner_agency_id=None),
-        detail={"change": change},
-    )
+    services.account_event_log(user=user, change=change, action=AccessLogEntry.Action.SIGN_IN)
 
 
 def safe_next_url(request: HttpRequest, candidate: str | None) -> str:

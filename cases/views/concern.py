@@ -173,6 +173,7 @@ def concern_new_child(request: HttpRequest) -> HttpResponse:
 
     child_data = child_form.cleaned_data
     logged = services.new_child_concern_log(
+        query=query,
         child=services.PersonData(
             kind=Person.Kind.CHILD,
             first_name=child_data["first_name"],
