@@ -2,7 +2,9 @@
 """Set up, run and test the application with nothing but Python 3.11 and git.
 
     python3 dev.py run     install, build, migrate, seed the demo, serve http://127.0.0.1:8000
-    python3 dev.py test    install, build, lint, and run the whole test suite
+    python3 dev.py test    install, build, lint, and run the whole test suite in parallel
+                           (pytest's options pass through: path::test, -m server, --seed N,
+                           --shuffle; TEST_WORKERS=n sets the number of processes)
     python3 dev.py lock    regenerate the hashed lock files from pyproject.toml
 
 Everything is installed into .venv/ and var/ (both git-ignored). Each step is skipped when its
@@ -224,6 +226,21 @@ def cmd_run() -> None:
         stop_embedded_postgres(env)
 
 
+def parallel(pytest_args: list[str]) -> list[str]:
+    """The suite runs in parallel, one process per CPU (TEST_WORKERS to change it), each with a
+    database of its own; a run of named tests (path::test) or one that chose runs in one."""
+    chosen = any(
+        a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses="))
+        for a in pytest_args
+    )
+    if chosen or any("::" in a for a in pytest_args):
+        return []
+    # `load` hands each process the tests in the suite's order, in which pytest-django puts
+    # the tests that empty the database (transactional ones) after those that rely on the
+    # data the migrations loaded; `loadscope` would run them with their module, before others.
+    return ["-n", os.environ.get("TEST_WORKERS", "auto"), "--dist", "load"]
+
+
 def cmd_test(pytest_args: list[str]) -> None:
     setup()
     env = base_env(SECRET_KEY=os.environ.get("SECRET_KEY") or os.urandom(32).hex())
@@ -238,7 +255,7 @@ def cmd_test(pytest_args: list[str]) -> None:
             "Install it with: apt-get install -y chromium chromium-driver"
         )
     say("pytest")
-    code = run(PY, "-m", "pytest", *pytest_args, env=env, check=False)
+    code = run(PY, "-m", "pytest", *parallel(pytest_args), *pytest_args, env=env, check=False)
     stop_embedded_postgres(env)
     sys.exit(code)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
@@ -39,6 +39,26 @@ class AgencyRole:
     agency_id: int
     group_id: int
     role: str
+    # The agency's type (Agency.Type): police forces see police-only concerns and notes.
+    agency_type: str = ""
+
+
+def _memberships_read(user: User) -> None:
+    """One query for the user's active memberships with their agencies: what the access rule
+    uses (those in active agencies, `_agency_roles`) and what the page header names
+    (`_memberships_shown`)."""
+    memberships = list(user.memberships.filter(is_active=True).select_related("agency"))
+    user._memberships_shown = memberships
+    user._agency_roles = [
+        AgencyRole(
+            agency_id=m.agency_id,
+            group_id=m.agency.group_id,
+            role=m.role,
+            agency_type=m.agency.type,
+        )
+        for m in memberships
+        if m.agency.is_active
+    ]
 
 
 def user_agency_roles(user: User | AnonymousUser) -> list[AgencyRole]:
@@ -47,14 +67,19 @@ def user_agency_roles(user: User | AnonymousUser) -> list[AgencyRole]:
         return []
     cached = getattr(user, "_agency_roles", None)
     if cached is None:
-        cached = [
-            AgencyRole(agency_id=a, group_id=g, role=r)
-            for a, g, r in user.memberships.filter(
-                is_active=True, agency__is_active=True
-            ).values_list("agency_id", "agency__group_id", "role")
-        ]
-        user._agency_roles = cached
+        _memberships_read(user)
+        cached = user._agency_roles
     return cached
+
+
+def user_memberships(user: User | AnonymousUser) -> list:
+    """The user's active memberships with their agencies, active or not, in the order of
+    agency name and role (read with user_agency_roles, once per request object)."""
+    if not user.is_authenticated:
+        return []
+    if getattr(user, "_agency_roles", None) is None or not hasattr(user, "_memberships_shown"):
+        _memberships_read(user)
+    return user._memberships_shown
 
 
 def agency_ids_with(user: User | AnonymousUser, capability: Capability) -> list[int]:
@@ -154,11 +179,39 @@ def reachable_through(memberships: list[AgencyRole], queryset: QuerySet) -> Quer
     )
 
 
-def shared_agency_ids(record: AgencyOwnedModel) -> set[int]:
-    grants = grant_model_of(type(record)).objects.filter(
-        content_object=record, permission__codename=view_codename(type(record))
+# The annotation with_shared_agency_ids() reads them into, with the record itself.
+_SHARED_WITH_READ = "shared_agency_ids_read"
+
+
+def _view_grants_of(model: type[AgencyOwnedModel]) -> QuerySet:
+    return grant_model_of(model).objects.filter(permission__codename=view_codename(model))
+
+
+def with_shared_agency_ids(queryset: QuerySet) -> QuerySet:
+    """`queryset` with the agencies each record is shared with read in the same query, as of
+    that read (like any column of the record): for a record page, which lists them and whose
+    panels ask can() about the record several times, with no query each."""
+    grants = (
+        _view_grants_of(queryset.model)
+        .filter(content_object_id=OuterRef("pk"))
+        .order_by()
+        .values("group__agency__id")
     )
-    return set(grants.values_list("group__agency__id", flat=True))
+    return queryset.annotate(**{_SHARED_WITH_READ: ArraySubquery(grants)})
+
+
+def shared_agency_ids(record: AgencyOwnedModel) -> set[int]:
+    """The agencies `record` is shared with: as read with the record (with_shared_agency_ids),
+    or now. record_share and record_unshare forget what was read with it."""
+    read = record.__dict__.get(_SHARED_WITH_READ)
+    if read is None:
+        grants = _view_grants_of(type(record)).filter(content_object=record)
+        read = grants.values_list("group__agency__id", flat=True)
+    return set(read)
+
+
+def shared_agency_ids_forget(record: AgencyOwnedModel) -> None:
+    record.__dict__.pop(_SHARED_WITH_READ, None)
 
 
 def acting_agencies(user: User | AnonymousUser, record: AgencyOwnedModel) -> list[AgencyRole]:
@@ -167,6 +220,8 @@ def acting_agencies(user: User | AnonymousUser, record: AgencyOwnedModel) -> lis
     memberships = record_agencies(user)
     if not memberships:
         return []
+    if all(m.agency_id == record.owner_agency_id for m in memberships):
+        return memberships  # each reaches it as its holder, whoever else it is shared with
     reachable = {record.owner_agency_id} | shared_agency_ids(record)
     return [m for m in memberships if m.agency_id in reachable]
 
@@ -190,7 +245,8 @@ def get_visible_or_404(
     """The record with `public_id` if the user may see it; otherwise 404, with the refusal in
     the access log when the record exists (the CSE leads of both agencies can see it)."""
     user = request.user
-    record = visible(user, queryset).filter(public_id=public_id).first()
+    # The public id is unique: no ordering (first() would sort by the model's).
+    record = next(iter(visible(user, queryset).filter(public_id=public_id).order_by()[:1]), None)
     if record is not None:
         return record
     existing = queryset.model._base_manager.filter(public_id=public_id).first()
@@ -247,6 +303,7 @@ def record_share(
         consent_by = ""
     model = type(record)
     grant_model = grant_model_of(model)
+    shared_agency_ids_forget(record)
     codenames = [view_codename(model)] + (
         [f"change_{model._meta.model_name}"] if allow_change else []
     )
@@ -278,6 +335,7 @@ def record_share(
 def record_unshare(*, record: AgencyOwnedModel, agency: Agency, reason: str, by: User) -> int:
     """Withdraw every grant of `record` to `agency`; the grants' history keeps what there was."""
     grants = grant_model_of(type(record)).objects.filter(content_object=record, group=agency.group)
+    shared_agency_ids_forget(record)
     withdrawn = 0
     for grant in grants:
         grant._change_reason = reason

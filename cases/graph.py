@@ -12,15 +12,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
-from django.db.models import Q
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+)
+from django.db.models.expressions import RawSQL
 
-from agencies.access import visible
-from agencies.models import Agency
+from agencies.access import EqualsAny, visible
 from cases.models import (
     Association,
     Concern,
-    ConcernDetail,
-    ConcernLocation,
     ConcernPerson,
     Person,
     PersonContact,
@@ -38,7 +47,7 @@ def person_key(pk: int) -> str:
 
 
 def link_graph(user, around: set[int] | None = None) -> nx.Graph:
-    """The whole graph the user may see (one query per kind of link).
+    """The whole graph the user may see, in the same few queries whatever its size.
 
     With `around` (person ids), only the part needed for `subgraph_around(graph, around)` at
     radius 1: the people given and those linked to them directly, with every link of theirs.
@@ -49,12 +58,25 @@ def link_graph(user, around: set[int] | None = None) -> nx.Graph:
         user, Person.objects.filter(archived_at__isnull=True, merged_into__isnull=True)
     )
     if around is not None:
-        partners = Association.objects.filter(
-            Q(from_person_id__in=around) | Q(to_person_id__in=around)
-        ).values_list("from_person_id", "to_person_id")
-        people = people.filter(pk__in=set(around).union(*partners))
-    visible_ids = set(people.values_list("id", flat=True))
-    for pk in visible_ids:
+        # The people given and their partners, as one indexed look-up of the people.
+        partners = (
+            Association.objects.filter(among("from_person_id", around))
+            .values("to_person_id")
+            .union(
+                Association.objects.filter(among("to_person_id", around)).values("from_person_id"),
+                Person.objects.filter(among("pk", around)).values("pk"),
+                all=True,
+            )
+        )
+        people = people.filter(pk__in=partners)
+    shown = {
+        person.pk: person
+        for person in people.only(*PERSON_FIELDS)
+        .annotate(held_by=F("owner_agency__name"))
+        .order_by()
+    }
+    visible_ids = set(shown)
+    for pk in sorted(visible_ids):
         graph.add_node(person_key(pk), kind="person", restricted=False, pk=pk)
 
     def add_person(pk: int) -> str:
@@ -66,73 +88,57 @@ def link_graph(user, around: set[int] | None = None) -> nx.Graph:
     # A link another agency recorded and has not shared shows that it exists (as the design's
     # restricted entries do), never what it is.
     touching = Association.objects.filter(
-        Q(from_person_id__in=visible_ids) | Q(to_person_id__in=visible_ids)
+        among("from_person_id", visible_ids) | among("to_person_id", visible_ids)
     )
-    seen_links = set(visible(user, touching).values_list("id", flat=True))
-    for pk, a, b, relationship in touching.values_list(
-        "id", "from_person_id", "to_person_id", "relationship"
-    ):
-        label = relationship.replace("_", " ") if pk in seen_links else RESTRICTED_LINK
+    links = touching.annotate(
+        seen=ExpressionWrapper(
+            Q(pk__in=visible(user, touching).values("pk")), output_field=BooleanField()
+        )
+    ).values_list("from_person_id", "to_person_id", "relationship", "seen")
+    for a, b, relationship, seen in links:
+        label = relationship.replace("_", " ") if seen else RESTRICTED_LINK
         graph.add_edge(add_person(a), add_person(b), label=label)
 
+    # The phones, vehicles and addresses of the people shown, and everyone else recorded with
+    # the same one (restricted if unseen), in one query.
+    theirs = PersonContact.objects.filter(
+        among("person_id", visible_ids),
+        type__in=CONTACT_ENTITIES,
+        type=OuterRef("type"),
+        normalised=OuterRef("normalised"),
+    )
     contacts = PersonContact.objects.filter(
-        person_id__in=visible_ids, type__in=["phone", "vehicle", "address"]
+        Exists(theirs), person__archived_at__isnull=True
     ).values_list("person_id", "type", "normalised", "value")
+    sharing = []
     for pk, kind, normalised, value in contacts:
         entity = f"{kind}:{normalised}"
-        graph.add_node(entity, kind=kind, restricted=False, label=value)
-        graph.add_edge(person_key(pk), entity, label="")
-    # Others recorded with the same phone, vehicle or address appear, restricted if unseen.
-    seen_entities = {(kind, normalised) for _, kind, normalised, _ in contacts}
-    if seen_entities:
-        condition = Q(pk__in=[])
-        for kind, normalised in seen_entities:
-            condition |= Q(type=kind, normalised=normalised)
-        sharing = (
-            PersonContact.objects.filter(condition)
-            .exclude(person_id__in=visible_ids)
-            .filter(person__archived_at__isnull=True)
-            .values_list("person_id", "type", "normalised")
-        )
-        for pk, kind, normalised in sharing:
-            graph.add_edge(add_person(pk), f"{kind}:{normalised}", label="")
+        if pk in visible_ids:
+            graph.add_node(entity, kind=kind, restricted=False, label=value)
+            graph.add_edge(person_key(pk), entity, label="")
+        else:
+            sharing.append((pk, entity))
+    for pk, entity in sharing:
+        graph.add_edge(add_person(pk), entity, label="")
 
-    from cases.selectors import concerns_visible
-
-    concerns = concerns_visible(user=user)
-    if around is not None:
-        # Two indexed lookups joined in SQL (one OR of both made PostgreSQL read every
-        # concern), so that the thousands of concern ids never travel as parameters.
-        about = concerns.filter(case__child_id__in=visible_ids).values("id")
-        naming = concerns.filter(
-            pk__in=ConcernPerson.objects.filter(person_id__in=visible_ids).values("concern")
-        ).values("id")
-        concerns = Concern.objects.filter(
-            pk__in=about.order_by().union(naming.order_by(), all=True)
-        )
     involved: dict[int, set[int]] = {}
-    for concern_id, child_id in concerns.values_list("id", "case__child_id"):
-        involved.setdefault(concern_id, set()).add(child_id)
-    for concern_id, pk in ConcernPerson.objects.filter(concern__in=concerns).values_list(
-        "concern_id", "person_id"
-    ):
-        involved.setdefault(concern_id, set()).add(pk)
-    entities = [
-        (c, f"{kind}:{normalised}", kind, value)
-        for c, kind, normalised, value in ConcernDetail.objects.filter(
-            concern__in=concerns
-        ).values_list("concern_id", "type", "normalised", "value")
-    ] + [
-        (c, f"location:{location_id}", "location", f"{kind.replace('_', ' ')} {district}".strip())
-        for c, location_id, kind, district in ConcernLocation.objects.filter(
-            concern__in=concerns
-        ).values_list("concern_id", "location_id", "location__type", "location__postcode_district")
-    ]
+    entities = []
+    for concern_id, what, pk, text, value in _concern_links(user, visible_ids, around):
+        if what == "person":
+            involved.setdefault(concern_id, set()).add(pk)
+        elif what == "location":
+            label = f"{text.replace('_', ' ')} {value}".strip()
+            entities.append((concern_id, f"location:{pk}", "location", label))
+        else:
+            entities.append((concern_id, f"{what}:{text}", what, value))
+    # Vehicles and phones, then places, each in the order the concerns were recorded: a value
+    # recorded with different spellings is labelled as the latest concern spelt it.
+    entities.sort(key=lambda entity: (entity[2] == "location", entity[0]))
     for concern_id, entity, kind, label in entities:
         graph.add_node(entity, kind=kind, restricted=False, label=label)
         for pk in involved.get(concern_id, ()):
             graph.add_edge(add_person(pk), entity, label="")
-    places = PersonLocation.objects.filter(person_id__in=visible_ids).values_list(
+    places = PersonLocation.objects.filter(among("person_id", visible_ids)).values_list(
         "person_id", "location_id", "location__type", "location__postcode_district", "role"
     )
     for pk, location_id, kind, district, role in places:
@@ -140,24 +146,125 @@ def link_graph(user, around: set[int] | None = None) -> nx.Graph:
         label = f"{kind.replace('_', ' ')} {district}".strip()
         graph.add_node(entity, kind="location", restricted=False, label=label)
         graph.add_edge(person_key(pk), entity, label=role.replace("_", " "))
-    _describe_people(graph)
+    _describe_people(graph, shown)
     return graph
 
 
-def _describe_people(graph: nx.Graph) -> None:
-    pks = [data["pk"] for _, data in graph.nodes(data=True) if data["kind"] == "person"]
-    rows = Person.objects.filter(pk__in=pks).only(
-        "id", "kind", "first_name", "last_name", "known_as", "initials", "public_id",
-        "owner_agency_id",
-    )  # fmt: skip
-    people = {p.pk: p for p in rows}
-    agencies = Agency.objects.in_bulk({p.owner_agency_id for p in people.values()})
+CONTACT_ENTITIES = ["phone", "vehicle", "address"]
+PERSON_FIELDS = ["id", "kind", "first_name", "last_name", "known_as", "initials", "public_id"]
+
+# What concerns link, in one query: rows of (concern id, what, id, text, text), where `what`
+# is "person" (the case's child, or a person the concern names), "location" (the place's id,
+# type and postcode district), or the kind of a vehicle or phone seen (its normalised form
+# and value). Only a concern with a vehicle, phone or place seen links anything.
+# `{concerns}` is the SQL of the concerns the user may see, (id, child id): the access rule it
+# carries is compiled, planned and run once, not once for each table.
+CONCERN_LINKS_SQL = """
+WITH c (id, child_id) AS MATERIALIZED ({concerns}),
+e AS MATERIALIZED (
+    SELECT d.concern_id, d.type AS what, NULL::bigint AS ref, d.normalised AS text, d.value
+    FROM c JOIN cases_concerndetail d ON d.concern_id = c.id
+    UNION ALL
+    SELECT l.concern_id, 'location', l.location_id, place.type, place.postcode_district
+    FROM c JOIN cases_concernlocation l ON l.concern_id = c.id
+    JOIN cases_location place ON place.id = l.location_id
+)
+SELECT c.id, 'person', c.child_id, '', '' FROM c WHERE c.id IN (SELECT concern_id FROM e)
+UNION ALL
+SELECT p.concern_id, 'person', p.person_id, '', '' FROM cases_concernperson p
+WHERE p.concern_id IN (SELECT concern_id FROM e)
+UNION ALL
+SELECT * FROM e
+"""
+# The same for the concerns about or naming some people (`{candidates}`, ids found by two
+# indexed look-ups): the vehicles, phones and places of those concerns first, by index, then
+# the access rule for the concerns that have any (`{concerns}`, which reads the array
+# SEEN_IN), instead of the rule for every concern about the people.
+AROUND_LINKS_SQL = """
+WITH candidate (id) AS MATERIALIZED ({candidates}),
+e AS MATERIALIZED (
+    SELECT concern_id, type AS what, NULL::bigint AS ref, normalised AS text, value
+    FROM cases_concerndetail WHERE concern_id = ANY(ARRAY(SELECT id FROM candidate))
+    UNION ALL
+    SELECT l.concern_id, 'location', l.location_id, place.type, place.postcode_district
+    FROM cases_concernlocation l JOIN cases_location place ON place.id = l.location_id
+    WHERE l.concern_id = ANY(ARRAY(SELECT id FROM candidate))
+),
+c (id, child_id) AS MATERIALIZED ({concerns})
+SELECT c.id, 'person', c.child_id, '', '' FROM c
+UNION ALL
+SELECT p.concern_id, 'person', p.person_id, '', '' FROM cases_concernperson p
+WHERE p.concern_id = ANY(ARRAY(SELECT id FROM c))
+UNION ALL
+SELECT * FROM e WHERE concern_id = ANY(ARRAY(SELECT id FROM c))
+"""
+SEEN_IN = RawSQL("ARRAY(SELECT concern_id FROM e)", [], output_field=ArrayField(BigIntegerField()))
+
+
+class IdArray(Expression):
+    """A set of ids as one bigint[] parameter, passed to psycopg as it is (a Value would
+    prepare each id through the array field)."""
+
+    output_field = ArrayField(BigIntegerField())
+
+    def __init__(self, ids) -> None:
+        super().__init__()
+        self.ids = sorted(ids)
+
+    def as_sql(self, compiler, connection):
+        return "%s::bigint[]", [self.ids]
+
+
+def among(field: str, ids) -> EqualsAny:
+    """`field = ANY(array)`: the ids as one parameter. An IN list is a parameter per id, each
+    prepared by Django and found again in the SQL by psycopg, which cost more than reading
+    the rows."""
+    return EqualsAny(F(field), IdArray(ids))
+
+
+def _concern_links(user, visible_ids: set[int], around: set[int] | None) -> list[tuple]:
+    """The rows of CONCERN_LINKS_SQL for the concerns the user may see: every one, or with
+    `around`, those about or naming the people shown (AROUND_LINKS_SQL)."""
+    from cases.selectors import concerns_visible
+
+    concerns = concerns_visible(user=user).order_by().values_list("id", "case__child_id")
+    if around is None:
+        sql, params = concerns.query.sql_with_params()
+        query, arguments = CONCERN_LINKS_SQL.format(concerns=sql), params
+    else:
+        # Two indexed look-ups (one OR of both read every concern).
+        about = Concern.objects.filter(among("case__child_id", visible_ids)).values("id")
+        naming = ConcernPerson.objects.filter(among("person_id", visible_ids))
+        candidates = about.order_by().union(naming.values("concern_id"), all=True)
+        candidates_sql, candidates_params = candidates.query.sql_with_params()
+        sql, params = concerns.filter(EqualsAny(F("pk"), SEEN_IN)).query.sql_with_params()
+        query = AROUND_LINKS_SQL.format(candidates=candidates_sql, concerns=sql)
+        arguments = (*candidates_params, *params)
+    with connection.cursor() as cursor:
+        cursor.execute(query, arguments)
+        return cursor.fetchall()
+
+
+def _describe_people(graph: nx.Graph, shown: dict[int, Person]) -> None:
+    """Labels: the name of a person shown; only the agency holding one that is not."""
+    hidden = [
+        data["pk"]
+        for _, data in graph.nodes(data=True)
+        if data["kind"] == "person" and data["pk"] not in shown
+    ]
+    held = {}
+    if hidden:
+        rows = Person.objects.filter(among("pk", hidden))
+        rows = rows.values_list("pk", "kind", "owner_agency__name")
+        held = {pk: (kind, agency) for pk, kind, agency in rows}
     for _, data in graph.nodes(data=True):
         if data["kind"] != "person":
             continue
-        person = people[data["pk"]]
-        data["role"] = person.kind
-        data["held_by"] = agencies[person.owner_agency_id].name
+        person = shown.get(data["pk"])
+        if person is None:
+            data["role"], data["held_by"] = held[data["pk"]]
+        else:
+            data["role"], data["held_by"] = person.kind, person.held_by
         if data["restricted"]:
             data["label"] = f"Restricted: held by {data['held_by']}"
         else:
@@ -205,12 +312,23 @@ def suggested_networks(graph: nx.Graph) -> list[Suggestion]:
 
 def subgraph_around(graph: nx.Graph, person_pks: set[int], radius: int = 1) -> nx.Graph:
     """The given people, and what lies within `radius` steps of them."""
-    keep: set[str] = set()
-    for pk in person_pks:
-        key = person_key(pk)
-        if key in graph:
-            keep |= set(nx.ego_graph(graph, key, radius=radius))
+    keep = {person_key(pk) for pk in person_pks} & graph.nodes
+    edge = set(keep)
+    for _ in range(radius):
+        edge = {near for node in edge for near in graph[node]} - keep
+        keep |= edge
     return graph.subgraph(keep)
+
+
+def people_shown(graph: nx.Graph) -> set[int]:
+    """The people of the graph the user may see (and so open), by id. In a graph built around
+    people (`link_graph(around=...)`), everyone given who is not archived and whom the user
+    may see is one of them."""
+    return {
+        data["pk"]
+        for _, data in graph.nodes(data=True)
+        if data["kind"] == "person" and not data["restricted"]
+    }
 
 
 def cytoscape_elements(graph: nx.Graph, roles: dict[int, str] | None = None) -> dict:

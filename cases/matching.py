@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from django.db.models import Count, QuerySet
 from rapidfuzz import fuzz
@@ -39,6 +40,23 @@ class MatchQuery:
         keys |= {f"p:{normalise.phone(v)}" for v in self.phones if normalise.phone(v)}
         keys |= {f"v:{normalise.vehicle(v)}" for v in self.vehicles if normalise.vehicle(v)}
         return keys
+
+    # What scoring compares every candidate with, worked out once for the query.
+    @cached_property
+    def strong_keys(self) -> frozenset[str]:
+        """The identifier, phone and vehicle keys: one shared makes a likely match."""
+        return frozenset(k for k in self.blocking_keys() if k[:2] in ("i:", "p:", "v:"))
+
+    @cached_property
+    def name(self) -> tuple[str, list[str]]:
+        """The query's name tokens joined, and their phonetic codes in order."""
+        tokens = normalise.name_tokens(*self.names)
+        return " ".join(tokens), sorted(map(normalise.phonetic, tokens))
+
+    def prefetch(self) -> list[str]:
+        """What scoring reads of each candidate: the aliases, and the identifiers and contacts
+        only where the query has a strong key to compare them with."""
+        return ["aliases", "identifiers", "contacts"] if self.strong_keys else ["aliases"]
 
 
 def person_name_variants(person: Person) -> list[str]:
@@ -87,7 +105,7 @@ def candidates(query: MatchQuery, people: QuerySet[Person]) -> QuerySet[Person]:
         .order_by("-shared")
         .values("person")[:MAX_CANDIDATES]
     )
-    return people.filter(id__in=ranked).prefetch_related("aliases", "identifiers", "contacts")
+    return people.filter(id__in=ranked).prefetch_related(*query.prefetch())
 
 
 def phonetic_overlap(first: list[str], second: list[str]) -> float:
@@ -105,9 +123,7 @@ def phonetic_overlap(first: list[str], second: list[str]) -> float:
 
 def score(query: MatchQuery, person: Person) -> int:
     """0 to 100: how likely the person is the one the query describes."""
-    query_tokens = normalise.name_tokens(*query.names)
-    query_name = " ".join(query_tokens)
-    query_codes = sorted(map(normalise.phonetic, query_tokens))
+    query_name, query_codes = query.name
     name_score = 0.0
     if query_name:
         for variant in person_name_variants(person):
@@ -117,7 +133,8 @@ def score(query: MatchQuery, person: Person) -> int:
                 fuzz.token_sort_ratio(query_name, " ".join(tokens)),
                 phonetic_overlap(query_codes, sorted(map(normalise.phonetic, tokens))) - 5,
             )
-    strong = person_keys(person) & {k for k in query.blocking_keys() if k[:2] in ("i:", "p:", "v:")}
+    # A person's keys are worked out only when the query has a strong key to compare.
+    strong = bool(query.strong_keys) and bool(person_keys(person) & query.strong_keys)
     if strong:
         name_score = max(name_score, 90)
     result = name_score if query_name or strong else 50.0

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Case as SqlCase
-from django.db.models import DateTimeField, F, Min, Q, QuerySet, When
+from django.db.models import Count, DateTimeField, F, Min, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.dates import MONTHS, MONTHS_3
 
-from agencies.access import reachable_through, record_agencies, visible
+from agencies.access import reachable_through, record_agencies, visible, with_shared_agency_ids
 from agencies.models import Agency, User
 from cases import matching, normalise
 from cases.graph import Suggestion
@@ -23,6 +25,8 @@ from cases.models import (
     Concern,
     HandlingCode,
     MissingEpisode,
+    Network,
+    NetworkMember,
     Person,
     PersonContact,
     PersonIdentifier,
@@ -32,6 +36,38 @@ from cases.models import (
 from indicators.models import RiskAssessment
 from meetings.models import AgendaItem
 from referrals.models import Referral
+
+
+def case_page_records() -> QuerySet[Case]:
+    """Cases as their page reads them (through the access rule, which the caller applies):
+    with the child, holder and lead professional, the agencies each is shared with, and
+    whether anything restricts it, it was on an agenda, or it has victim support, so that an
+    empty panel reads nothing more."""
+    from interventions.selectors import HAS_VICTIM_SUPPORT, victim_support_exists
+    from meetings.selectors import ON_AGENDAS, on_agendas_exist
+    from restrictions.selectors import HAS_RESTRICTIONS, restrictions_exist
+
+    cases = Case.objects.select_related("child", "owner_agency", "lead_professional")
+    return with_shared_agency_ids(cases).annotate(
+        **{
+            HAS_RESTRICTIONS: restrictions_exist(Case),
+            ON_AGENDAS: on_agendas_exist(Case),
+            HAS_VICTIM_SUPPORT: victim_support_exists(),
+        }
+    )
+
+
+def person_page_records() -> QuerySet[Person]:
+    """People as their page reads them (through the access rule, which the caller applies):
+    with their holder, the agencies each is shared with, and whether anything restricts them
+    or they were on an agenda, so that an empty panel reads nothing more."""
+    from meetings.selectors import ON_AGENDAS, on_agendas_exist
+    from restrictions.selectors import HAS_RESTRICTIONS, restrictions_exist
+
+    people = Person.objects.select_related("owner_agency")
+    return with_shared_agency_ids(people).annotate(
+        **{HAS_RESTRICTIONS: restrictions_exist(Person), ON_AGENDAS: on_agendas_exist(Person)}
+    )
 
 
 def case_list_visible(*, user: User) -> QuerySet[Case]:
@@ -57,12 +93,7 @@ def handling_permits(*, user: User, originator: str) -> Q:
     no code; police only, to users of a police agency the case reaches; originating agency
     only, to users of the agency that recorded it (`originator`, the field naming it)."""
     memberships = record_agencies(user)
-    police_ids = set(
-        Agency.objects.filter(
-            pk__in=[m.agency_id for m in memberships], type=Agency.Type.POLICE
-        ).values_list("pk", flat=True)
-    )
-    police = [m for m in memberships if m.agency_id in police_ids]
+    police = [m for m in memberships if m.agency_type == Agency.Type.POLICE]
     condition = Q(handling_code=HandlingCode.NONE) | Q(
         handling_code=HandlingCode.ORIGINATOR_ONLY,
         **{f"{originator}_id__in": [m.agency_id for m in memberships]},
@@ -120,7 +151,10 @@ def person_search(*, user: User, criteria: dict) -> list[SearchResult]:
     (spelling variants, transposed names) and by word prefixes (full-text search). People
     restricted away from the user come last, marked `withheld`: the page shows only that a
     restricted record matched, and who holds it."""
-    people = visible(user, Person.objects.filter(archived_at__isnull=True), with_withheld=True)
+    # The search vector is only matched in SQL: its text is never read back.
+    people = visible(
+        user, Person.objects.filter(archived_at__isnull=True), with_withheld=True
+    ).defer("search_vector")
     query = matching.MatchQuery(
         names=[criteria["name"]] if criteria.get("name") else [],
         date_of_birth=criteria.get("date_of_birth"),
@@ -165,9 +199,7 @@ def person_search(*, user: User, criteria: dict) -> list[SearchResult]:
             )
             # People the keys already found keep their score; only the others are read.
             prefixed = people.filter(search_vector=prefix).exclude(pk__in=list(found))
-            for person in prefixed.prefetch_related("aliases", "identifiers", "contacts")[
-                : matching.MAX_CANDIDATES
-            ]:
+            for person in prefixed.prefetch_related(*query.prefetch())[: matching.MAX_CANDIDATES]:
                 found[person.pk] = (person, max(60, matching.score(query, person)))
     elif not found:
         for person in people.prefetch_related("aliases")[: matching.MAX_CANDIDATES]:
@@ -194,10 +226,25 @@ class LinkedPerson:
     person_pk: int = 0
 
 
-def linked_people(*, user: User, child: Person) -> list[LinkedPerson]:
-    links = Association.objects.filter(Q(from_person=child) | Q(to_person=child)).select_related(
-        "from_person", "to_person", "from_person__owner_agency", "to_person__owner_agency"
+def links_of(*, person: Person) -> list[Association]:
+    """Every link of `person`, with both people and their holders (one query), for
+    linked_people and suspects_linked to share."""
+    return list(
+        Association.objects.filter(Q(from_person=person) | Q(to_person=person))
+        .select_related(
+            "from_person", "to_person", "from_person__owner_agency", "to_person__owner_agency"
+        )
+        .defer("from_person__search_vector", "to_person__search_vector")
     )
+
+
+def linked_people(
+    *, user: User, child: Person, links: list[Association] | None = None
+) -> list[LinkedPerson]:
+    """The people linked to `child`, each shown or marked restricted (`links`: links_of the
+    child, where the caller has read them already)."""
+    if links is None:
+        links = links_of(person=child)
     others = [
         (link, link.to_person if link.from_person_id == child.pk else link.from_person)
         for link in links
@@ -226,9 +273,21 @@ def linked_people(*, user: User, child: Person) -> list[LinkedPerson]:
     return result
 
 
-def suspects_linked(*, child: Person) -> int:
+def suspects_linked(*, child: Person, links: list[Association] | None = None) -> int:
     """How many distinct suspects are linked to the child, whoever holds them (a count only:
-    the case's group-based flag)."""
+    the case's group-based flag). `links`: links_of the child, where the caller has read them
+    already."""
+    if links is not None:
+        return len(
+            {
+                other.pk
+                for link in links
+                for other in (
+                    link.to_person if link.from_person_id == child.pk else link.from_person,
+                )
+                if other.kind == Person.Kind.SUSPECT
+            }
+        )
     from_child = Association.objects.filter(from_person=child, to_person__kind="suspect")
     to_child = Association.objects.filter(to_person=child, from_person__kind="suspect")
     ids = set(from_child.values_list("to_person_id", flat=True))
@@ -244,6 +303,27 @@ class ChronologyEvent:
     summary: str
     url: str = ""
 
+    # The time of the event as the timeline shows it, made here once for each event: what the
+    # date filter would give ("c", "j F Y H:i" and "j M Y H:i" in local time), at a fraction
+    # of its cost on a timeline of hundreds of events.
+    @cached_property
+    def local(self) -> datetime:
+        return timezone.localtime(self.at) if timezone.is_aware(self.at) else self.at
+
+    @property
+    def at_iso(self) -> str:
+        return self.local.isoformat()
+
+    @property
+    def at_long(self) -> str:
+        local = self.local
+        return f"{local.day} {MONTHS[local.month]} {local.year:04d} {local:%H:%M}"
+
+    @property
+    def at_short(self) -> str:
+        local = self.local
+        return f"{local.day} {str(MONTHS_3[local.month]).title()} {local.year:04d} {local:%H:%M}"
+
 
 CHRONOLOGY_KINDS = {
     "concern": "Concerns",
@@ -254,6 +334,11 @@ CHRONOLOGY_KINDS = {
     "meeting": "Multi-agency meetings",
     "status": "Case status",
 }
+
+
+def _labels(model, field: str) -> dict:
+    """A choice field's labels by value, as get_FOO_display() gives them."""
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
 
 
 def _at(day: date, moment: time | None = None) -> datetime:
@@ -269,7 +354,10 @@ def child_chronology(
     kinds = kinds or set(CHRONOLOGY_KINDS)
     cases = {
         case.pk: case
-        for case in case_list_visible(user=user).filter(child=child).select_related("owner_agency")
+        for case in case_list_visible(user=user)
+        .filter(child=child)
+        .select_related(None)
+        .select_related("owner_agency")
     }
     several = len(cases) > 1
 
@@ -281,23 +369,31 @@ def child_chronology(
         concerns = Concern.objects.filter(
             handling_permits(user=user, originator="reporter_agency"), case__in=cases
         )
-        for concern in concerns.select_related("reporter_agency"):
+        # The columns the timeline shows, not whole concerns: a child's case gathers hundreds.
+        status_label, code_label = _labels(Concern, "status"), _labels(Concern, "handling_code")
+        for (
+            public_id, case_id, status, handling_code, occurred_on, occurred_at_time,
+            indicator_codes, provisional_category, reporter_agency,
+        ) in concerns.values_list(
+            "public_id", "case_id", "status", "handling_code", "occurred_on", "occurred_at_time",
+            "indicator_codes", "provisional_category", "reporter_agency__name",
+        ):  # fmt: skip
             category = (
-                f"; provisional category {concern.provisional_category}"
-                if concern.provisional_category
-                else ""
+                f"; provisional category {provisional_category}" if provisional_category else ""
             )
             events.append(
                 ChronologyEvent(
-                    at=_at(concern.occurred_on, concern.occurred_at_time),
+                    at=_at(occurred_on, occurred_at_time),
                     kind="concern",
-                    title=f"Concern ({concern.get_status_display().lower()})"
+                    title=f"Concern ({status_label.get(status, status).lower()})"
                     + (
-                        f" – {concern.get_handling_code_display()}" if concern.handling_code else ""
+                        f" – {code_label.get(handling_code, handling_code)}"
+                        if handling_code
+                        else ""
                     ),
-                    summary=f"{held(concern.case_id)}{len(concern.indicator_codes)} warning "
-                    f"signs ticked{category}. Recorded by {concern.reporter_agency.name}.",
-                    url=f"/concerns/{concern.public_id}/",
+                    summary=f"{held(case_id)}{len(indicator_codes)} warning "
+                    f"signs ticked{category}. Recorded by {reporter_agency}.",
+                    url=f"/concerns/{public_id}/",
                 )
             )
     if "assessment" in kinds:
@@ -408,6 +504,12 @@ def child_chronology(
     return sorted(events, key=lambda event: event.at, reverse=True)
 
 
+def assessments_of_case(*, case: Case) -> list[RiskAssessment]:
+    """Every risk assessment of the case, newest first, with the set each was scored with (one
+    query for the case page's list, trend and risk band)."""
+    return list(case.assessments.select_related("indicator_set"))
+
+
 def person_details(person: Person) -> dict[str, list]:
     return {
         "aliases": list(person.aliases.all()),
@@ -447,6 +549,23 @@ def suggestions_of_run(*, run: SuggestionRun, user: User) -> list[Suggestion]:
             )
         )
     return result
+
+
+def networks_visible(*, user: User) -> QuerySet[Network]:
+    """The networks the user may see, each with the name of the agency holding it (`held_by`)
+    and its number of members (`size`), counted from the members' index for each network: a
+    join of every member would read the members of every network in the country."""
+    members = (
+        NetworkMember.objects.filter(network=OuterRef("pk"))
+        .order_by()
+        .values("network")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    networks = Network.objects.only("public_id", "name", "status", "owner_agency_id")
+    return visible(user, networks).annotate(
+        held_by=F("owner_agency__name"), size=Coalesce(Subquery(members), 0)
+    )
 
 
 # Retention review ----------------------------------------------------------------------------
@@ -581,6 +700,8 @@ def case_viewers(*, case: Case, limit: int) -> list:
             action__in=[Action.VIEW, Action.PRINT, Action.EMERGENCY],
         )
         .select_related("user", "agency")
+        # What the panel shows: not the entries' chain hashes, nor the viewers' passwords.
+        .only("at", "action", "detail", "user__full_name", "agency__name")
         .order_by("-id")[:limit]
     )
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from agencies.access import user_memberships
 from core.navigation import navigation_for
 
 
@@ -14,7 +15,5 @@ def service(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["navigation"] = navigation_for(request)
-        context["user_memberships"] = list(
-            user.memberships.filter(is_active=True).select_related("agency")
-        )
+        context["user_memberships"] = user_memberships(user)
     return context

@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
@@ -83,6 +85,23 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(DATABASE_RETRY_AFTER)
         add_never_cache_headers(response)
         return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except when the database went away while the session was being saved at the
+    end of the request: Django reports that as a session "interrupted" (400, "a problem with
+    that request"); it is the database being unavailable, and answers as such (503)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted as interrupted:
+            cause = interrupted.__context__  # UpdateError, itself raised from the DatabaseError
+            while cause is not None and not database_unreachable(cause):
+                cause = cause.__context__
+            if cause is None:
+                raise
+            return DatabaseUnavailableMiddleware.unavailable(type(cause))
 
 
 def _note_database_unreachable(sender, request: HttpRequest | None = None, **kwargs) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from agencies.access import agency_ids_with
 from agencies.roles import Capability
@@ -18,23 +19,40 @@ class NavItem:
     current: bool
 
 
+SECTIONS = [
+    ("Home", "core:home", None),
+    ("Cases", "cases:case-list", Capability.VIEW_RECORDS),
+    ("Find a person", "cases:person-search", Capability.VIEW_RECORDS),
+    ("Referrals", "referrals:inbox", Capability.VIEW_RECORDS),
+    ("Networks", "cases:network-list", Capability.ANALYSE),
+    ("Meetings", "meetings:meeting-list", Capability.VIEW_RECORDS),
+    ("Tasks", "core:task-list", None),
+    ("Dashboard", "reports:dashboard", Capability.VIEW_DASHBOARDS),
+    ("Returns", "reports:returns", Capability.EXPORT_RETURNS),
+    ("Reassessments due", "indicators:overdue", Capability.SIGN_OFF),
+    ("Retention reviews", "cases:retention-list", Capability.REVIEW_RETENTION),
+    ("Access log", "agencies:access-log", Capability.VIEW_ACCESS_LOG),
+    ("Administration", "agencies:admin-agency-list", Capability.MANAGE_USERS),
+]
+
+
+def _sections() -> list[tuple[str, str, Capability | None]]:
+    """The sections with their addresses, reversed once for each URL configuration and script
+    prefix rather than on every page."""
+    key = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    cached = _REVERSED.get(key)
+    if cached is None:
+        cached = [(label, reverse(name), capability) for label, name, capability in SECTIONS]
+        _REVERSED[key] = cached
+    return cached
+
+
+_REVERSED: dict[tuple[str, str], list[tuple[str, str, Capability | None]]] = {}
+
+
 def navigation_for(request: HttpRequest) -> list[NavItem]:
     user = request.user
-    sections = [("Home", reverse("core:home"), None)]
-    sections += [
-        ("Cases", reverse("cases:case-list"), Capability.VIEW_RECORDS),
-        ("Find a person", reverse("cases:person-search"), Capability.VIEW_RECORDS),
-        ("Referrals", reverse("referrals:inbox"), Capability.VIEW_RECORDS),
-        ("Networks", reverse("cases:network-list"), Capability.ANALYSE),
-        ("Meetings", reverse("meetings:meeting-list"), Capability.VIEW_RECORDS),
-        ("Tasks", reverse("core:task-list"), None),
-        ("Dashboard", reverse("reports:dashboard"), Capability.VIEW_DASHBOARDS),
-        ("Returns", reverse("reports:returns"), Capability.EXPORT_RETURNS),
-        ("Reassessments due", reverse("indicators:overdue"), Capability.SIGN_OFF),
-        ("Retention reviews", reverse("cases:retention-list"), Capability.REVIEW_RETENTION),
-        ("Access log", reverse("agencies:access-log"), Capability.VIEW_ACCESS_LOG),
-        ("Administration", reverse("agencies:admin-agency-list"), Capability.MANAGE_USERS),
-    ]
+    sections = _sections()
     path = request.path
     return [
         NavItem(label, url, current=(path == url if url == "/" else path.startswith(url)))

@@ -205,7 +205,19 @@ def people_at_location(*, user: User, location: Location, limit: int = 100) -> l
     )
 
 
+# A case read with victim_support_exists() annotated says whether it has support recorded:
+# its page then reads it only when there is some.
+HAS_VICTIM_SUPPORT = "has_victim_support"
+
+
+def victim_support_exists() -> Exists:
+    """For a queryset of cases: whether each has support through the justice process."""
+    return Exists(VictimSupport.objects.filter(case=OuterRef("pk"), archived_at__isnull=True))
+
+
 def victim_support_of(case: Case) -> VictimSupport | None:
+    if case.__dict__.get(HAS_VICTIM_SUPPORT) is False:
+        return None
     return (
         VictimSupport.objects.filter(case=case, archived_at__isnull=True)
         .select_related("support_worker_agency")

@@ -23,7 +23,7 @@ from agencies.access_log import access_log_record
 from agencies.models import AccessLogEntry, Agency, Membership, User
 from agencies.roles import ROLE_CAPABILITIES, Capability
 from cases.models import Case, Location, Network, Person
-from meetings.models import AgendaItem, Meeting, MeetingAction
+from meetings.models import AgendaItem, Meeting, MeetingAction, MeetingAgency
 
 SUBJECT_MODELS = {"case": Case, "person": Person, "location": Location, "network": Network}
 KIND_OF_MODEL = {model: kind for kind, model in SUBJECT_MODELS.items()}
@@ -241,15 +241,36 @@ def meetings_arranged_by(*, user: User) -> QuerySet[Meeting]:
     ).exclude(status=Meeting.Status.CANCELLED)
 
 
+# A record read with on_agendas_exist() annotated says whether it was ever on an agenda: its
+# page then reads the items only when there are some.
+ON_AGENDAS = "on_agendas"
+
+
+def on_agendas_exist(model) -> Exists:
+    """For a queryset of records: whether each is on an agenda (whatever the meeting)."""
+    kind = KIND_OF_MODEL[model]
+    return Exists(
+        AgendaItem.objects.filter(kind=kind, archived_at__isnull=True, **{kind: OuterRef("pk")})
+    )
+
+
 def meetings_of_record(*, user: User, record) -> list[AgendaItem]:
     """The items about `record` on meetings the user may see, newest meeting first."""
+    if record.__dict__.get(ON_AGENDAS) is False:
+        return []
     kind = KIND_OF_MODEL[type(record)]
+    # The meeting is visible as meetings_visible has it (not archived, attended by one of the
+    # user's agencies that open records), asked of each item's meeting alone.
+    attended = MeetingAgency.objects.filter(
+        meeting_id=OuterRef("meeting_id"), agency_id__in=_record_agency_ids(user)
+    )
     return list(
         AgendaItem.objects.filter(
+            Exists(attended),
             kind=kind,
             **{kind: record},
             archived_at__isnull=True,
-            meeting__in=meetings_visible(user=user),
+            meeting__archived_at__isnull=True,
         )
         .select_related("meeting")
         .order_by("-meeting__held_on")[:20]

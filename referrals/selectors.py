@@ -25,6 +25,12 @@ def referrals_visible(*, user) -> QuerySet[Referral]:
     ).select_related("case__child", "from_agency", "to_agency")
 
 
+def referrals_by_key() -> QuerySet[Referral]:
+    """Referrals with what a list shows of them, for the rows of a page whose keys were read
+    through referrals_visible (which alone decides what may be shown)."""
+    return Referral.objects.select_related("case__child", "from_agency", "to_agency")
+
+
 def overdue_q(now) -> Q:
     return Q(status=S.SENT, acknowledge_due__lt=now) | Q(
         status__in=[S.SENT, S.ACKNOWLEDGED], decision_due__lt=now
@@ -56,7 +62,10 @@ def inbox(*, user, tab: str) -> tuple[QuerySet[Referral], dict[str, int]]:
     """The referrals of one tab, and the count of every tab (one query for the counts)."""
     now = timezone.now()
     filters = inbox_filters(user, now)
-    counts = Referral.objects.aggregate(
-        **{key: Count("id", filter=condition) for key, condition in filters.items()}
-    )
+    agency_ids = [m.agency_id for m in record_agencies(user)]
+    # Every tab is to or from the user's agencies: only those rows are counted (the indexes of
+    # either end), not the whole table.
+    counts = Referral.objects.filter(
+        Q(to_agency_id__in=agency_ids) | Q(from_agency_id__in=agency_ids)
+    ).aggregate(**{key: Count("id", filter=condition) for key, condition in filters.items()})
     return referrals_visible(user=user).filter(filters[tab]), counts

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +16,7 @@ from agencies.roles import Capability
 from cases import selectors as case_selectors
 from cases.models import Person
 from cases.views.case import case_for, referrals_with_overdue
+from core.pagination import KeysFirstPaginator
 from referrals import selectors, services
 from referrals.forms import OutcomeForm, ReasonForm, ReferralForm
 from referrals.models import Referral
@@ -65,8 +65,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if urgency in Referral.Urgency.values:
         referrals = referrals.filter(urgency=urgency)
     sort = request.GET.get("sort", "sent")
-    referrals = referrals.order_by(SORTS.get(sort, "-sent_at"), "-created_at")
-    page = Paginator(referrals, 25).get_page(request.GET.get("page"))
+    referrals = referrals.order_by(SORTS.get(sort, "-sent_at"), "-created_at", "-pk")
+    page = KeysFirstPaginator(referrals, 25, rows=selectors.referrals_by_key()).get_page(
+        request.GET.get("page")
+    )
     page.object_list = referrals_with_overdue(page.object_list)
     return render(
         request,

@@ -22,11 +22,10 @@ def default_period(today: date) -> tuple[date, date]:
 
 
 class DashboardFilterForm(GovUKForm):
-    partnership = forms.ModelChoiceField(
+    # Chosen by code among the partnerships of `scopes`, which the view has read already: the
+    # field neither lists nor finds them with a query of its own.
+    partnership = forms.ChoiceField(
         label="Partnership",
-        queryset=Partnership.objects.none(),
-        to_field_name="code",
-        empty_label=None,
         error_messages={"invalid_choice": "Select one of the partnerships listed"},
     )
     agencies = forms.ModelMultipleChoiceField(
@@ -44,9 +43,7 @@ class DashboardFilterForm(GovUKForm):
     def __init__(self, *args, scopes: dict[Partnership, list[Agency]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.scopes = scopes
-        self.fields["partnership"].queryset = Partnership.objects.filter(
-            pk__in=[p.pk for p in scopes]
-        )
+        self.fields["partnership"].choices = [(p.code, p.name) for p in scopes]
         self.fields["agencies"].queryset = Agency.objects.filter(
             pk__in=[a.pk for agencies in scopes.values() for a in agencies]
         )
@@ -55,6 +52,10 @@ class DashboardFilterForm(GovUKForm):
             for partnership, agencies in scopes.items()
             for agency in agencies
         ]
+
+    def clean_partnership(self) -> Partnership:
+        code = self.cleaned_data["partnership"]
+        return next(partnership for partnership in self.scopes if partnership.code == code)
 
     def clean_end(self):
         end = self.cleaned_data["end"]

@@ -11,10 +11,12 @@ Which records count, where the issue leaves it open (docs/dashboards.md):
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -36,6 +38,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from agencies.access import visible
+from agencies.models import Agency
 from cases.codes import ETHNICITY_GROUP, Ethnicity, LivingSituation, LocationType, Sex, YesNoUnknown
 from cases.models import (
     Case,
@@ -43,14 +46,17 @@ from cases.models import (
     ConcernLocation,
     Location,
     MissingEpisode,
+    Network,
     NetworkMember,
     Person,
     PersonAlias,
 )
 from core.charts import bar_chart_svg, line_chart_svg
-from indicators.models import AssessmentResponse, RiskAssessment
+from indicators.models import AssessmentResponse, IndicatorSet, RiskAssessment
 from indicators.scoring import PRESENT, PRESENT_BOTH, PRESENT_EARLIER, PRESENT_RECENT
 from indicators.selectors import cases_reassessment_due, indicator_set_current
+from interventions.models import DisruptionActivity
+from meetings.models import AgendaItem, Meeting, MeetingAction
 from meetings.selectors import action_counts_by_agency
 from referrals.models import Referral
 from referrals.selectors import overdue_q
@@ -659,6 +665,61 @@ def dashboard_tables(scope: DashboardScope, period: Period) -> list[Table]:
     return [table for _, producer in OVERVIEW_PANELS for table in producer(scope, period)]
 
 
+# The overview's figures are kept for a scope and period until any record they count changes:
+# the key holds the latest history row of each model they read (every save and removal
+# through the application writes one, imports too), read in one query of indexed look-ups
+# instead of the panels' aggregates. FIGURES_KEPT_FOR bounds what the key cannot see: a
+# figure that changes with the time of day alone (referrals overdue now) and a change made
+# outside the application. A test proves every table the figures read is here.
+FIGURES_READ = (
+    Agency, AgendaItem, AssessmentResponse, Case, Concern, ConcernLocation, DisruptionActivity,
+    IndicatorSet, Location, Meeting, MeetingAction, MissingEpisode, Network, NetworkMember,
+    Person, PersonAlias, Referral, RiskAssessment,
+)  # fmt: skip
+FIGURES_KEPT_FOR = timedelta(minutes=5)
+
+
+def figures_version() -> tuple:
+    """The latest history row of each model of FIGURES_READ: it changes whenever one of their
+    records is saved or removed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(_latest_history(model) for model in FIGURES_READ))
+        return cursor.fetchone()
+
+
+def _latest_history(model) -> str:
+    meta = model.history.model._meta
+    column, table = (connection.ops.quote_name(name) for name in (meta.pk.column, meta.db_table))
+    return f"(SELECT MAX({column}) FROM {table})"  # noqa: S608 - a model's own names only
+
+
+def _figures_key(scope: DashboardScope, period: Period) -> str:
+    """The scope (exact and suppressed figures apart), the period, today, and the records."""
+    version = hashlib.sha256(repr(figures_version()).encode()).hexdigest()[:16]
+    return ":".join(
+        [
+            "dashboard-figures",
+            str(scope.partnership.pk),
+            ",".join(str(pk) for pk in scope.agency_ids),
+            "exact" if scope.exact else "suppressed",
+            period.start.isoformat(),
+            period.end.isoformat(),
+            timezone.localdate().isoformat(),
+            version,
+        ]
+    )
+
+
+def dashboard_tables_kept(scope: DashboardScope, period: Period) -> list[Table]:
+    """The overview's tables, computed once for the same scope, period, day and records."""
+    key = _figures_key(scope, period)
+    tables = cache.get(key)
+    if tables is None:
+        tables = dashboard_tables(scope, period)
+        cache.set(key, tables, FIGURES_KEPT_FOR.total_seconds())
+    return tables
+
+
 # Each panel: the slugs of its tables and the producer that computes them, so that a CSV
 # download computes only its own panel.
 DASHBOARD_PANELS = [
@@ -686,10 +747,15 @@ OVERVIEW_PANELS = [panel for panel in DASHBOARD_PANELS if not panel[0][0].starts
 
 
 def table_by_slug(slug: str, scope: DashboardScope, period: Period) -> Table | None:
+    """One table: the overview's as kept (the cells the page showed), else its panel alone."""
     producer = next((p for slugs, p in DASHBOARD_PANELS if slug in slugs), None)
     if producer is None:
         return None
-    return next(table for table in producer(scope, period) if table.slug == slug)
+    overview = any(slug in slugs for slugs, _ in OVERVIEW_PANELS)
+    tables = cache.get(_figures_key(scope, period)) if overview else None
+    if tables is None:
+        tables = producer(scope, period)
+    return next(table for table in tables if table.slug == slug)
 
 
 # Data quality ------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "reports/dashboard.html",
-        tables=lambda scope, period: {"tables": selectors.dashboard_tables(scope, period)},
+        tables=lambda scope, period: {"tables": selectors.dashboard_tables_kept(scope, period)},
     )
 
 

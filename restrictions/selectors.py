@@ -3,26 +3,73 @@ access rule for people and cases."""
 
 from __future__ import annotations
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, F, OuterRef, Q
+from functools import cache
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from agencies.models import User
 from restrictions.models import EmergencyAccess, Restriction, RestrictionMember
 
+# The arrays below are uncorrelated: they read the restrictions alone, never a column of the
+# query they are put in. Every list and page that applies the access rule compiles them, so
+# they are written once as SQL, from the models' own table and column names, instead of being
+# composed by the ORM for each query (about 2 ms of CPU a query). Values are parameters.
 
-def _open_to(user: User, field: str):
+
+@cache
+def _sql(field: str) -> dict[str, str]:
+    """For `field` ("person" or "case"): the records under a current restriction, and those of
+    them a given user is named on or holds emergency access to until after a given time. Only
+    table and column names go into the text (S608): every value is a parameter."""
+    quote = connection.ops.quote_name
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    restriction = quote(Restriction._meta.db_table)
+    record = column(Restriction, field)
+    current = f"r.{column(Restriction, 'lifted_at')} IS NULL AND r.{record} IS NOT NULL"
+
+    def opened(model) -> str:
+        on = f"r.{column(Restriction, 'id')} = o.{column(model, 'restriction')}"
+        user = f"o.{column(model, 'user')} = %s"
+        table = quote(model._meta.db_table)
+        return (
+            f"SELECT r.{record} FROM {table} o JOIN {restriction} r ON {on} "  # noqa: S608
+            f"WHERE {user} AND {current}"
+        )
+
+    until = f"o.{column(EmergencyAccess, 'expires_at')} > %s"
+    return {
+        "restricted": f"SELECT r.{record} FROM {restriction} r WHERE {current}",  # noqa: S608
+        "named": opened(RestrictionMember),
+        "emergency": f"{opened(EmergencyAccess)} AND {until}",
+    }
+
+
+def _array(sql: str, params: tuple = ()) -> RawSQL:
+    # Built from model metadata alone (_sql); every value is a parameter.
+    return RawSQL(f"ARRAY({sql})", params, output_field=ArrayField(BigIntegerField()))  # noqa: S611
+
+
+def _restricted(field: str) -> RawSQL:
+    """The records of `field` under a current restriction (no NULLs: a NULL in the array would
+    make `x <> ALL(array)` unknown instead of true)."""
+    return _array(_sql(field)["restricted"])
+
+
+def _open_to(user: User, field: str) -> tuple[RawSQL, RawSQL]:
     """Two uncorrelated arrays of the records of `field` ("person" or "case") the user is named
     on, or holds current emergency access to. Restrictions of the other kind of record are left
     out: a NULL in the array would make `x = ANY(array)` unknown instead of false."""
-    current = {"restriction__lifted_at__isnull": True, f"restriction__{field}__isnull": False}
-    named = RestrictionMember.objects.filter(user_id=user.pk, **current)
-    emergency = EmergencyAccess.objects.filter(
-        user_id=user.pk, expires_at__gt=timezone.now(), **current
-    )
+    sql = _sql(field)
     return (
-        ArraySubquery(named.values(f"restriction__{field}_id")),
-        ArraySubquery(emergency.values(f"restriction__{field}_id")),
+        _array(sql["named"], (user.pk,)),
+        _array(sql["emergency"], (user.pk, timezone.now())),
     )
 
 
@@ -42,15 +89,9 @@ def restriction_condition(*, user: User, model) -> Q | None:
     from cases.models import Case, Person
 
     if model is Person:
-        restricted = Restriction.objects.filter(lifted_at__isnull=True, person__isnull=False)
-        return Q(~EqualsAny(F("pk"), ArraySubquery(restricted.values("person_id")))) | _opened(
-            user, "pk", "person"
-        )
+        return Q(~EqualsAny(F("pk"), _restricted("person"))) | _opened(user, "pk", "person")
     if model is Case:
-        restricted = Restriction.objects.filter(lifted_at__isnull=True, case__isnull=False)
-        own = Q(~EqualsAny(F("pk"), ArraySubquery(restricted.values("case_id")))) | _opened(
-            user, "pk", "case"
-        )
+        own = Q(~EqualsAny(F("pk"), _restricted("case"))) | _opened(user, "pk", "case")
         through_child = Restriction.objects.filter(
             lifted_at__isnull=True,
             person_id=OuterRef("child_id"),
@@ -73,20 +114,39 @@ def restriction_of(*, record) -> Restriction | None:
     )
 
 
-def restrictions_over(*, record) -> list[Restriction]:
-    """Every current restriction that closes the record: its own, and for a case its child's
-    made by the case's agency."""
+# A record read with restrictions_exist() annotated says whether anything closes it: its page
+# then reads the restrictions only when there are some.
+HAS_RESTRICTIONS = "has_restrictions"
+
+
+def _closing(model, case: str, child: str, owner: str) -> Q:
+    """What restrictions_over reads: a case's own restriction and its child's made by the
+    case's agency, or a person's own (the arguments name the record's columns)."""
     from cases.models import Case
 
-    condition = (
-        Q(person=record.child_id, agency=record.owner_agency_id) | Q(case=record.pk)
-        if isinstance(record, Case)
-        else Q(person=record.pk)
+    if model is Case:
+        return Q(person=child, agency=owner) | Q(case=case)
+    return Q(person=case)
+
+
+def restrictions_exist(model) -> Exists:
+    """For a queryset of people or cases: whether any current restriction closes each."""
+    closing = _closing(model, OuterRef("pk"), OuterRef("child_id"), OuterRef("owner_agency_id"))
+    return Exists(Restriction.objects.filter(closing, lifted_at__isnull=True))
+
+
+def restrictions_over(*, record, for_panel: bool = False) -> list[Restriction]:
+    """Every current restriction that closes the record: its own, and for a case its child's
+    made by the case's agency. `for_panel`: with who made each, instead of the records and
+    agencies (the record's page has those already)."""
+    if record.__dict__.get(HAS_RESTRICTIONS) is False:
+        return []
+    condition = _closing(
+        type(record), record.pk, getattr(record, "child_id", None), record.owner_agency_id
     )
+    related = ("created_by",) if for_panel else ("person", "case", "agency")
     return list(
-        Restriction.objects.filter(condition, lifted_at__isnull=True).select_related(
-            "person", "case", "agency"
-        )
+        Restriction.objects.filter(condition, lifted_at__isnull=True).select_related(*related)
     )
 
 

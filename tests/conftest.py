@@ -68,6 +68,18 @@ def _reference_data_after_flush(request) -> None:
         import_module("interventions.migrations.0002_seed_flag_types").seed(apps, None)
 
 
+WORKER_FIXTURES = {"celery_worker_process", "celery_prefork_worker"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """A test with a real worker is marked `worker` and `server`, whatever its module says, so
+    that `-m server` (.ci/run's second run) cannot miss one."""
+    for item in items:
+        if WORKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.worker)
+            item.add_marker(pytest.mark.server)
+
+
 def sign_in(client: Client, user) -> Client:
     """Sign in as a person would: the sign-in form, then a code from the authenticator app."""
     device = enrol_totp(user)

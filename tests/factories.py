@@ -26,6 +26,34 @@ STAFF_LAST_NAMES = ("Quillfeather", "Brackwater", "Pendrigg", "Vossbury", "Marro
                     "Skelbrooke", "Ardvorlich", "Culzean", "Drumochter")  # fmt: skip
 
 
+# Names of people in one test are distinct, so that a test asserting one child's name is absent
+# (or that a search finds one person) cannot be failed by another person drawn with the same name.
+# Reset before each test by tests/seeding.py, which also seeds the Faker drawing them.
+_names_used: dict[str, set[str]] = {}
+_faker = None
+
+
+def distinct_names_reset() -> None:
+    _names_used.clear()
+
+
+def distinct_name(kind: str) -> str:
+    global _faker
+    if _faker is None:
+        from faker import Faker
+
+        _faker = Faker("en_GB")
+    used = _names_used.setdefault(kind, set())
+    for _ in range(200):
+        name = getattr(_faker, kind)()
+        if name not in used:
+            break
+    else:  # a test with more people than Faker has names: numbered, still distinct
+        name = f"{name}{len(used)}"
+    used.add(name)
+    return name
+
+
 def staff_name(n: int) -> str:
     first = STAFF_FIRST_NAMES[n % len(STAFF_FIRST_NAMES)]
     last = STAFF_LAST_NAMES[(n // len(STAFF_FIRST_NAMES)) % len(STAFF_LAST_NAMES)]
@@ -99,8 +127,8 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     owner_agency = factory.SubFactory(AgencyFactory)
     kind = Person.Kind.CHILD
-    first_name = factory.Faker("first_name", locale="en_GB")
-    last_name = factory.Faker("last_name", locale="en_GB")
+    first_name = factory.LazyFunction(lambda: distinct_name("first_name"))
+    last_name = factory.LazyFunction(lambda: distinct_name("last_name"))
 
 
 class CaseFactory(factory.django.DjangoModelFactory):

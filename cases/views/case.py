@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,8 +22,10 @@ from cases.forms import CaseDetailsForm, CloseCaseForm, NoteForm, ShareForm, Uns
 from cases.models import Case
 from core.charts import category_trend_svg
 from core.edits import edit_save, edit_version_add
+from core.pagination import KeysFirstPaginator
+from indicators.models import RiskAssessment
 from indicators.scoring import band_of_category
-from indicators.selectors import assessments_completed, indicator_set_current
+from indicators.selectors import indicator_set_current
 
 CASES = Case.objects.select_related("child", "owner_agency", "lead_professional")
 
@@ -48,9 +49,9 @@ def may_see_viewers(user, case: Case) -> bool:
     )
 
 
-def case_for(request: HttpRequest, public_id, capability: Capability) -> Case:
+def case_for(request: HttpRequest, public_id, capability: Capability, *, queryset=CASES) -> Case:
     """The case if the user may see it and holds `capability` for it; 404 otherwise."""
-    case = access.get_visible_or_404(request, CASES, public_id)
+    case = access.get_visible_or_404(request, queryset, public_id)
     if not access.can(request.user, capability, case):
         raise Http404("No such record")
     return case
@@ -62,7 +63,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = selectors.case_list_with_withheld(user=request.user)
     if status in Case.Status.values:
         cases = cases.filter(status=status)
-    page = Paginator(cases.order_by("-modified_at"), 25).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(cases.order_by("-modified_at", "-pk"), 25).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "cases/case_list.html",
@@ -79,15 +82,23 @@ def referrals_with_overdue(referrals) -> list:
 
 
 def case_detail(request: HttpRequest, public_id) -> HttpResponse:
-    case = case_for(request, public_id, Capability.VIEW_RECORDS)
+    # Read with the case: the agencies it is shared with (the page lists them, and its panels
+    # ask can() about the case), and whether its restriction, meetings and victim support
+    # panels have anything to read.
+    case = case_for(
+        request, public_id, Capability.VIEW_RECORDS, queryset=selectors.case_page_records()
+    )
     log_case_view(request, case)
-    linked = selectors.linked_people(user=request.user, child=case.child)
-    completed = list(assessments_completed(case=case))
+    links = selectors.links_of(person=case.child)
+    assessments = selectors.assessments_of_case(case=case)
+    completed = [a for a in reversed(assessments) if a.status == RiskAssessment.Status.COMPLETED]
     trend = [(a.assessed_on, a.final_category) for a in completed]
-    # The category's wording comes from the set it was scored with, so loading a new version
-    # of the indicator set never relabels (or breaks) an existing case.
-    scored_with = completed[-1].indicator_set if completed else indicator_set_current()
-    risk_band = band_of_category(scored_with, case.risk_category) if case.risk_category else None
+    risk_band = None
+    if case.risk_category:
+        # The category's wording comes from the set it was scored with, so loading a new
+        # version of the indicator set never relabels (or breaks) an existing case.
+        scored_with = completed[-1].indicator_set if completed else indicator_set_current()
+        risk_band = band_of_category(scored_with, case.risk_category)
     return render(
         request,
         "cases/case_detail.html",
@@ -95,13 +106,11 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
             "case": case,
             "child": case.child,
             "risk_band": risk_band,
-            "concerns": selectors.concerns_of_case(user=request.user, case=case).select_related(
-                "reporter_agency"
-            )[:10],
+            "concerns": selectors.concerns_of_case(user=request.user, case=case)[:10],
             "missing_episodes": case.missing_episodes.all()[:10],
-            "linked": linked,
-            "group_based": selectors.suspects_linked(child=case.child) >= 2,
-            "assessments": case.assessments.select_related("indicator_set")[:10],
+            "linked": selectors.linked_people(user=request.user, child=case.child, links=links),
+            "group_based": selectors.suspects_linked(child=case.child, links=links) >= 2,
+            "assessments": assessments[:10],
             "referrals": referrals_with_overdue(case.referrals.select_related("to_agency")[:10]),
             "trend": trend,
             "trend_svg": mark_safe(category_trend_svg(trend, title="Risk category over time")),  # noqa: S308 - built from numbers and dates only

@@ -24,12 +24,12 @@ NEW_CHILD = "new"
 NEW_PERSON = "new"
 
 
-def recording_agency(request: HttpRequest, owner_agency_id: int | None = None) -> Agency:
+def recording_agency(request: HttpRequest, owner_agency: Agency | None = None) -> Agency:
     """The agency the user records for: the case's owner if they belong to it, else their first
     agency where they may record."""
     agency_ids = access.agency_ids_with(request.user, Capability.EDIT_RECORDS)
-    if owner_agency_id in agency_ids:
-        return Agency.objects.get(pk=owner_agency_id)
+    if owner_agency is not None and owner_agency.pk in agency_ids:
+        return owner_agency
     if not agency_ids:
         raise Http404("No such page")
     return Agency.objects.get(pk=agency_ids[0])
@@ -80,13 +80,15 @@ def people_matched(
     a row with likely matches must be answered (this record, or someone new) before anything
     is written. Returns the matched records, the rows to create, and whether any row is still
     to be answered. Records the user may not see are never offered."""
-    visible = selectors.people_visible(user=request.user).exclude(kind=Person.Kind.CHILD)
+    visible = None
     matched: list[Person] = []
     new_rows: list[SuspectForm] = []
     unanswered = False
     for row in suspects:
         if not row.has_content():
             continue
+        if visible is None:  # built only for a form with someone typed in
+            visible = selectors.people_visible(user=request.user).exclude(kind=Person.Kind.CHILD)
         data = row.cleaned_data
         query = matching.MatchQuery(
             names=[f"{data['first_name']} {data['last_name']}", data["alias"]],
@@ -227,7 +229,7 @@ def known_people(request: HttpRequest, case: Case) -> list[Person]:
 @require_http_methods(["GET", "POST"])
 def concern_new_for_case(request: HttpRequest, public_id) -> HttpResponse:
     case = case_for(request, public_id, Capability.EDIT_RECORDS)
-    agency = recording_agency(request, case.owner_agency_id)
+    agency = recording_agency(request, case.owner_agency)
     indicator_set = indicator_set_current()
     post = request.POST if request.method == "POST" else None
     form = ConcernForm(

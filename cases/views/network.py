@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -42,9 +43,21 @@ def analyst_agency(request: HttpRequest) -> Agency:
     return Agency.objects.get(pk=agency_ids[0])
 
 
+# A public id that no record has, to reverse a page's link once for a whole table.
+NO_ONE = "00000000-0000-0000-0000-000000000000"
+
+
+def links_to(page: str) -> Callable[[object], str]:
+    """The link of a record's page by its public id: reversed once for a table of records
+    instead of once for each row, whose links differ only by the id."""
+    head, tail = reverse(page, args=[NO_ONE]).split(NO_ONE)
+    return lambda public_id: f"{head}{public_id}{tail}"
+
+
 @capability_required(Capability.VIEW_RECORDS)
 def network_list(request: HttpRequest) -> HttpResponse:
-    networks = access.visible(request.user, NETWORKS).annotate(size=Count("members"))
+    link_of = links_to("cases:network-detail")
+    networks = [(n, link_of(n.public_id)) for n in selectors.networks_visible(user=request.user)]
     return render(request, "cases/network_list.html", {"networks": networks})
 
 
@@ -148,6 +161,9 @@ def network_suggestions(request: HttpRequest) -> HttpResponse:
 
 def _graph_page(request, template: str, graph, context: dict, roles=None) -> HttpResponse:
     nodes, edges = link_graph.table_rows(graph, roles)
+    link_of = links_to("cases:person-detail")
+    for row in nodes:
+        row["url"] = link_of(row["public_id"]) if row["public_id"] else ""
     return render(
         request,
         template,
@@ -169,11 +185,9 @@ def network_detail(request: HttpRequest, public_id) -> HttpResponse:
     graph = link_graph.subgraph_around(
         link_graph.link_graph(request.user, around=member_ids), member_ids
     )
-    visible_ids = set(
-        selectors.people_visible(user=request.user)
-        .filter(pk__in=[m.person_id for m in members])
-        .values_list("pk", flat=True)
-    )
+    # The graph holds every member the user may see (merged people are archived too).
+    visible_ids = link_graph.people_shown(graph)
+    link_of = links_to("cases:person-detail")
     may_analyse = network.owner_agency_id in access.agency_ids_with(
         request.user, Capability.ANALYSE
     )
@@ -183,7 +197,10 @@ def network_detail(request: HttpRequest, public_id) -> HttpResponse:
         graph,
         {
             "network": network,
-            "members": [(m, m.person_id in visible_ids) for m in members],
+            "members": [
+                (m, link_of(m.person.public_id) if m.person_id in visible_ids else "")
+                for m in members
+            ],
             "member_roles": NetworkMember.Role.choices,
             "may_analyse": may_analyse,
         },

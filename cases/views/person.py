@@ -27,8 +27,12 @@ from core.edits import edit_save, edit_version_add
 PEOPLE = Person.objects.select_related("owner_agency")
 
 
-def person_for(request: HttpRequest, public_id, capability: Capability) -> Person:
-    person = access.get_visible_or_404(request, PEOPLE.filter(merged_into__isnull=True), public_id)
+def person_for(
+    request: HttpRequest, public_id, capability: Capability, *, queryset=PEOPLE
+) -> Person:
+    person = access.get_visible_or_404(
+        request, queryset.filter(merged_into__isnull=True), public_id
+    )
     if not access.can(request.user, capability, person):
         raise Http404("No such record")
     return person
@@ -78,7 +82,12 @@ def person_page(request: HttpRequest, person: Person, detail_form) -> HttpRespon
 
 
 def person_detail(request: HttpRequest, public_id) -> HttpResponse:
-    person = person_for(request, public_id, Capability.VIEW_RECORDS)
+    # Read with the person: the agencies the record is shared with (the page lists them, and
+    # its panels ask can() about it), and whether its restriction and meetings panels have
+    # anything to read.
+    person = person_for(
+        request, public_id, Capability.VIEW_RECORDS, queryset=selectors.person_page_records()
+    )
     access.log_view(request, person)
     return person_page(request, person, PersonDetailForm())
 

@@ -44,8 +44,9 @@ def interventions_of(context, record) -> dict:
 
 @register.simple_tag
 def active_flags_of(record) -> list:
-    """The active flags of a person or place, for a summary on another page (the case)."""
-    return list(selectors.flags_of(record)[:50])
+    """The active flags of a person or place, for a summary on another page (the case): their
+    types, which is all the summary shows."""
+    return list(selectors.flags_of(record).select_related(None).select_related("flag_type")[:50])
 
 
 @register.simple_tag(takes_context=True)

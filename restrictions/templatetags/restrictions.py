@@ -14,11 +14,11 @@ register = template.Library()
 @register.inclusion_tag("restrictions/_panel.html", takes_context=True)
 def restriction_panel(context, record) -> dict:
     user = context["request"].user
-    restrictions = selectors.restrictions_over(record=record)
-    own = next(
-        (r for r in restrictions if r.record.pk == record.pk and type(r.record) is type(record)),
-        None,
-    )
+    restrictions = selectors.restrictions_over(record=record, for_panel=True)
+    kind = "person" if record._meta.model_name == "person" else "case"
+    # The record's own restriction names it in the field of its kind; the others are
+    # inherited (a case's, through its child).
+    own = next((r for r in restrictions if getattr(r, f"{kind}_id") == record.pk), None)
     named = (
         [row.user for row in own.named.select_related("user").order_by("user__full_name")]
         if own
@@ -33,7 +33,7 @@ def restriction_panel(context, record) -> dict:
         "named": named,
         "manages": own is not None and restrictor and any(u.pk == user.pk for u in named),
         "may_restrict": own is None and restrictor,
-        "kind": "person" if record._meta.model_name == "person" else "case",
+        "kind": kind,
         "emergency": selectors.emergency_access_current(
             user=user, record=record, restrictions=restrictions
         ),

@@ -46,7 +46,7 @@ from agencies.models import AccessLogEntry, Role
 from tests.conftest import ROOT, database_url_of_test_database, wait_for
 from tests.factories import CaseFactory, member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.server]
 
 # The audit side's key. Never in this process's environment: a process this test starts as the
 # audit service gets it in its own, and verification here sets it in settings.

@@ -19,7 +19,7 @@ from agencies.models import Role
 from tests.conftest import ROOT, database_url_of_test_database
 from tests.factories import AgencyFactory, MembershipFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.server]
 
 
 def free_port() -> int:

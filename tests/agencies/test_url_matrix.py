@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
+from http.cookies import SimpleCookie
 
 import pytest
 from django.core.files.base import ContentFile
@@ -710,16 +711,67 @@ def viewer_for(restriction, relation: str, user):
     return user
 
 
+@dataclass
+class MatrixWorld:
+    """The record world, and a signed-in user of every role in the holding, sharing and other
+    agency, made once for the module (see `matrix_world`)."""
+
+    world: object
+    sessions: dict = field(default_factory=dict)
+
+    def viewer(self, client, agency: str, role: str):
+        """Give `client` the session of the `role` user of `agency` ("owner", "shared" or
+        "other"), signed in through the sign-in form and the code, and return the user."""
+        user, cookies = self.sessions[agency, role]
+        client.cookies = SimpleCookie({k: v.value for k, v in cookies.items()})
+        return user
+
+
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker):
+    """The matrix's hundreds of tests each meet the same world and the same signed-in users,
+    so both are made once for the module, in a transaction rolled back at its end; each test
+    runs in a savepoint inside it (pytest-django's own), and each role's request in a savepoint
+    inside that, so no test sees another's writes. Sessions and re-authentication last for the
+    module however slow the machine (their time limits are tested in their own modules), and
+    background tasks run in process as in every other test."""
+    from django.test import Client, override_settings
+
+    from config.celery import app as celery_app
+
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    long = timedelta(hours=12)
+    with (
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            SESSION_COOKIE_AGE=int(long.total_seconds()),
+            REAUTHENTICATION_MAX_AGE=long,
+        ),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        world = record_world()
+        matrix = MatrixWorld(world=world)
+        for key in ("owner", "shared", "other"):
+            for role in Role:
+                user = MembershipFactory(role=role, agency=getattr(world, key)).user
+                matrix.sessions[key, role] = (user, sign_in(Client(), user).cookies)
+        yield matrix
+        transaction.set_rollback(True)
+    celery_app.conf.task_always_eager = eager
+
+
 @pytest.mark.parametrize(("name", "relation", "method"), list(record_matrix_cases()))
-def test_records_open_only_through_the_access_rule(client, name, relation, method):
+def test_records_open_only_through_the_access_rule(client, matrix_world, name, relation, method):
     """Each URL is tried by every role, with the method it is declared with and with the other
     one, so that a page that also answers POST (or a form that also answers GET) cannot skip
     the rule. Each role's request is rolled back, so every role meets the same world."""
     rule = URL_RULES[name]
-    world = record_world()
+    world = matrix_world.world
     restriction = restrict_world(world, relation)
-    viewer_agency = {"shared": world.shared, "other": world.other, "handled": world.shared}.get(
-        relation, world.owner
+    viewer_agency = {"shared": "shared", "other": "other", "handled": "shared"}.get(
+        relation, "owner"
     )
     ids = world.ids
     declared = method == "declared"
@@ -729,8 +781,7 @@ def test_records_open_only_through_the_access_rule(client, name, relation, metho
     wrong = []
     for role in Role:
         with transaction.atomic():
-            user = MembershipFactory(role=role, agency=viewer_agency).user
-            sign_in(client, viewer_for(restriction, relation, user))
+            viewer_for(restriction, relation, matrix_world.viewer(client, viewer_agency, role))
             response = request(client, verb, rule.path.format(**ids), data)
             expected = expected_status(rule, role, relation, declared)
             if response.status_code != expected:
@@ -741,21 +792,22 @@ def test_records_open_only_through_the_access_rule(client, name, relation, metho
     assert wrong == [], f"{verb.upper()} {name} by {relation}: " + "\n".join(wrong)
 
 
-def every_role_against_the_restricted_child(client, relation: str, try_role) -> list[str]:
+def every_role_against_the_restricted_child(
+    client, matrix_world, relation: str, try_role
+) -> list[str]:
     """Sign in each role, from the agency of `relation` ("named" and "restricted" are the
     holding agency, the first named on the restriction of the world's child), and collect
     where `try_role(role, restriction, ids)` answers other than it expects; each role's
     request is rolled back."""
-    world = record_world()
+    world = matrix_world.world
     restriction = restrict_world(world, "restricted")
-    viewer_agency = {"shared": world.shared, "other": world.other}.get(relation, world.owner)
+    viewer_agency = {"shared": "shared", "other": "other"}.get(relation, "owner")
     wrong = []
     for role in Role:
         with transaction.atomic():
-            user = MembershipFactory(role=role, agency=viewer_agency).user
+            user = matrix_world.viewer(client, viewer_agency, role)
             if relation == "named":
                 viewer_for(restriction, "named", user)
-            sign_in(client, user)
             status, expected = try_role(role, restriction, world.ids)
             if status != expected:
                 wrong.append(f"{role}: {status}, expected {expected}")
@@ -768,7 +820,7 @@ def every_role_against_the_restricted_child(client, relation: str, try_role) -> 
     itertools.product(rules_of(RestrictionScoped), ["named", "restricted", "shared", "other"]),
 )
 def test_a_restriction_is_changed_or_lifted_only_by_the_named_who_may_restrict(
-    client, name, relation
+    client, matrix_world, name, relation
 ):
     rule = URL_RULES[name]
 
@@ -779,7 +831,7 @@ def test_a_restriction_is_changed_or_lifted_only_by_the_named_who_may_restrict(
         allowed |= rule.action == "lift" and relation == "restricted" and role == Role.CSE_LEAD
         return request(client, "post", url, rule.data).status_code, 302 if allowed else 404
 
-    wrong = every_role_against_the_restricted_child(client, relation, try_role)
+    wrong = every_role_against_the_restricted_child(client, matrix_world, relation, try_role)
     assert wrong == [], f"{name} by {relation}: " + "\n".join(wrong)
 
 
@@ -792,7 +844,7 @@ def test_a_restriction_is_changed_or_lifted_only_by_the_named_who_may_restrict(
     ),
 )
 def test_a_restricted_record_shows_that_it_exists_and_opens_in_an_emergency(
-    client, name, relation, method
+    client, matrix_world, name, relation, method
 ):
     """Those the access rule lets reach the restricted child learn only that the record exists
     (GET) and, in a role that may, open it in an emergency (POST); a named user is sent to the
@@ -814,7 +866,7 @@ def test_a_restricted_record_shows_that_it_exists_and_opens_in_an_emergency(
             expected = 302 if role_can(role, C.EMERGENCY_ACCESS) else 404
         return response.status_code, expected
 
-    wrong = every_role_against_the_restricted_child(client, relation, try_role)
+    wrong = every_role_against_the_restricted_child(client, matrix_world, relation, try_role)
     assert wrong == [], f"{method.upper()} {name} by {relation}: " + "\n".join(wrong)
 
 

@@ -9,6 +9,8 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from agencies.models import User
+from bench.client import Sample
+from bench.runner import RECORD_PAGE_GOAL, RECORD_PAGES, STATIC_PAGE, Row, table
 from bench.synthetic import SYNTHETIC_PASSWORD, Scale, synthetic_generate
 from cases.models import Concern
 from tests.factories import AgencyFactory, PartnershipFactory, member
@@ -46,27 +48,96 @@ def small_synthetic(transactional_db):
     User.objects.filter(email__endswith="@synthetic.invalid").update(password=production_hash)
 
 
-def test_the_benchmark_measures_every_page_with_no_errors(small_synthetic, capsys):
+# The columns of the benchmark's table, by position.
+COLUMNS = ["page", "requests", "p50 ms", "× static", "p95 ms", "p99 ms", "client p95 ms",
+           "queries", "main query ms", "page/query", "errors", "budget", "result"]  # fmt: skip
+P50, STATIC, ERRORS, BUDGET, RESULT = (
+    COLUMNS.index(name) for name in ("p50 ms", "× static", "errors", "budget", "result")
+)
 
-    call_command("bench", clients=2, rounds=1, workers=2, import_rows=0)
 
-    out = capsys.readouterr().out
-    rows = {
+def table_rows(out: str) -> dict[str, list[str]]:
+    """The cells of each row of the Markdown tables in `out`, by the first cell."""
+    return {
         cells[0]: cells
         for line in out.splitlines()
         if line.startswith("| ") and not line.startswith("| ---")
         for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
     }
-    pages = ["sign-in (password, then code)", "case list", "person search", "child's case",
-             "child's record", "chronology", "log a concern", "referral inbox",
-             "partnership dashboard", "network view"]  # fmt: skip
+
+
+def multiple(cell: str) -> float:
+    """The number in a cell of the static multiple column, marked over the goal or not."""
+    match = re.fullmatch(r"(\d+\.\d)×(?: \(over the \d+× goal\))?", cell)
+    assert match, cell
+    return float(match.group(1))
+
+
+def test_each_page_is_a_multiple_of_the_static_page_and_the_goal_never_fails_a_row():
+    """The static multiple column is each row's p50 over the static page's p50; a record page
+    above the goal is marked, and its result is still decided by its budget alone."""
+
+    def row(name: str, p50: float, **kwargs) -> Row:
+        samples = [Sample(name, 200, p50, p50, 1.0, 3, 1.0) for _ in range(3)]
+        return Row(name, samples, floor_ms=1.0, budget_ms=300, **kwargs)
+
+    lines = table([
+        row(STATIC_PAGE, 10),
+        row("case list", 40, constant_queries=True),
+        row("child's case", 79, record_page=True),
+        row("chronology", 50, constant_queries=True, record_page=True),
+    ])  # fmt: skip
+
+    assert [c.strip() for c in lines[0].strip("|").split("|")] == COLUMNS
+    rows = table_rows("\n".join(lines))
+    assert rows[STATIC_PAGE][STATIC] == "1.0×"
+    assert rows["case list"][STATIC] == "4.0×"
+    assert rows["child's case"][STATIC] == f"7.9× (over the {RECORD_PAGE_GOAL}× goal)"
+    assert rows["child's case"][BUDGET] == f"p95 < 300 ms; goal ≤ {RECORD_PAGE_GOAL}× static"
+    assert rows["child's case"][RESULT] == "PASS"  # the goal is shown, never failed
+    assert rows["chronology"][STATIC] == "5.0×"  # at the goal, not over it
+    assert rows["chronology"][BUDGET] == (
+        f"p95 < 300 ms, constant queries; goal ≤ {RECORD_PAGE_GOAL}× static"
+    )
+    assert rows["case list"][BUDGET] == "p95 < 300 ms, constant queries"
+    # With no static page measured there is nothing to compare with.
+    assert table_rows("\n".join(table([row("case list", 40)])))["case list"][STATIC] == "–"
+
+
+@pytest.mark.server  # gunicorn workers connect to the database themselves
+def test_the_benchmark_measures_every_page_with_no_errors(small_synthetic, capsys):
+
+    call_command("bench", clients=2, rounds=1, workers=2, import_rows=0)
+
+    out = capsys.readouterr().out
+    rows = table_rows(out)
+    assert rows["page"] == COLUMNS  # the header
+    pages = [STATIC_PAGE, "sign-in (password, then code)", "case list", "person search",
+             "child's case", "child's record", "chronology", "log a concern", "referral inbox",
+             "task list", "partnership dashboard", "network view", "network list"]  # fmt: skip
     for page in pages:
-        assert rows[page][9] == "0", (page, rows[page])  # the errors column
-        assert float(rows[page][2]) > 0  # a server-side p50 was read from the header
+        assert rows[page][ERRORS] == "0", (page, rows[page])
+        assert float(rows[page][P50]) > 0  # a server-side p50 was read from the header
+        assert multiple(rows[page][STATIC]) > 0, (page, rows[page])
+        assert rows[page][RESULT] in ("PASS", "FAIL")
+        assert ("goal ≤" in rows[page][BUDGET]) == (page in RECORD_PAGES), rows[page]
+    # The baseline is the first page after sign-in, and a multiple of itself once.
+    names = list(rows)
+    assert names.index(STATIC_PAGE) == names.index("sign-in (password, then code)") + 1
+    assert rows[STATIC_PAGE][STATIC] == "1.0×"
+    assert rows[STATIC_PAGE][BUDGET] == "p95 < 300 ms"
+    # Each multiple is the page's p50 over the static page's, within the rounding of the
+    # table (p50s to the millisecond, multiples to a tenth).
+    static_p50 = float(rows[STATIC_PAGE][P50])
+    for page in pages:
+        p50 = float(rows[page][P50])
+        low, high = (p50 - 0.5) / (static_p50 + 0.5), (p50 + 0.5) / (static_p50 - 0.5)
+        assert low - 0.05 <= multiple(rows[page][STATIC]) <= high + 0.05, (page, rows[page])
     assert "CEOP-style return, largest partnership" in rows
     assert "Peak memory: web process" in out
 
 
+@pytest.mark.server  # gunicorn workers connect to the database themselves
 def test_the_soak_runs_every_journey_with_no_errors_and_prints_memory_per_process(
     small_synthetic, capsys
 ):

@@ -5,8 +5,6 @@ import pytest
 from agencies.models import Role
 from tests.factories import AgencyFactory, PartnershipFactory, member
 
-TODAY = date.today()
-
 
 def concern_post(**overrides) -> dict:
     """A complete "log a concern about a new child" submission, as the form sends it."""
@@ -14,12 +12,12 @@ def concern_post(**overrides) -> dict:
         "child-first_name": "Jordan",
         "child-last_name": "Whitfield",
         "child-known_as": "",
-        "child-date_of_birth": (TODAY - timedelta(days=14 * 365 + 40)).isoformat(),
+        "child-date_of_birth": (date.today() - timedelta(days=14 * 365 + 40)).isoformat(),
         "child-estimated_age": "",
         "child-sex": "female",
         "child-ethnicity": "W1",
         "child-nationality": "GB",
-        "concern-occurred_on": (TODAY - timedelta(days=1)).isoformat(),
+        "concern-occurred_on": (date.today() - timedelta(days=1)).isoformat(),
         "concern-occurred_at_time": "21:30",
         "concern-place": "Outside the takeaway on Mill Street",
         "concern-narrative": "Got into a silver car with two older men; seemed frightened.",

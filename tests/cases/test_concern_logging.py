@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -7,7 +7,7 @@ from django.core import mail
 from agencies.models import Role
 from cases.models import Association, Case, Concern, ConcernDetail, Location, Person
 from core.models import Task
-from tests.cases.conftest import TODAY, concern_post
+from tests.cases.conftest import concern_post
 from tests.conftest import sign_in
 from tests.factories import member
 
@@ -54,11 +54,11 @@ def test_a_concern_about_a_new_child_records_everything_and_shows_what_to_do(cli
     ("overrides", "message"),
     [
         (
-            {"child-date_of_birth": (TODAY + timedelta(days=3)).isoformat()},
+            {"child-date_of_birth": (date.today() + timedelta(days=3)).isoformat()},
             "The date of birth must be today or in the past",
         ),
         (
-            {"child-date_of_birth": (TODAY - timedelta(days=19 * 365)).isoformat()},
+            {"child-date_of_birth": (date.today() - timedelta(days=19 * 365)).isoformat()},
             "a child must be under 18 at first contact",
         ),
         ({"child-date_of_birth": "2010-02-31"}, "Enter the date of birth as a real date"),
@@ -73,7 +73,7 @@ def test_a_concern_about_a_new_child_records_everything_and_shows_what_to_do(cli
         ({"child-ethnicity": "X7"}, "Select an ethnicity from the list"),
         ({"child-nationality": "XX"}, "Select a nationality from the list"),
         (
-            {"concern-occurred_on": (TODAY + timedelta(days=3)).isoformat()},
+            {"concern-occurred_on": (date.today() + timedelta(days=3)).isoformat()},
             "The date it happened must be today or in the past",
         ),
         ({"concern-narrative": ""}, "Enter what was seen or said"),

@@ -178,7 +178,7 @@ def test_the_case_list_runs_the_same_queries_however_many_cases(
     agency = worker.memberships.get().agency
     CaseFactory.create_batch(2, owner_agency=agency)
     sign_in(client, worker)
-    with django_assert_max_num_queries(30) as few:
+    with django_assert_max_num_queries(12) as few:
         assert client.get("/cases/").status_code == 200
     CaseFactory.create_batch(20, owner_agency=agency)
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -422,7 +422,7 @@ def test_the_chronology_runs_the_same_queries_however_many_events(
     services.case_note_add(case=case, text="Seen at school", agency=case.owner_agency, by=worker)
     sign_in(client, worker)
     url = f"/cases/{case.public_id}/chronology/"
-    with django_assert_max_num_queries(40) as few:
+    with django_assert_max_num_queries(25) as few:
         assert client.get(url).status_code == 200
     for _ in range(15):
         ConcernFactory(case=case)

@@ -118,7 +118,7 @@ def test_person_search_runs_the_same_queries_however_many_people_it_finds(
     for _ in range(2):
         child(agency, worker, first_name="John", last_name="Smith")
     sign_in(client, worker)
-    with django_assert_max_num_queries(40) as few:
+    with django_assert_max_num_queries(21) as few:
         assert "2 people found" in search(client, name="John Smith")
     for _ in range(20):
         child(agency, worker, first_name="John", last_name="Smith")

@@ -96,7 +96,7 @@ def test_the_panel_lists_the_latest_viewers_up_to_its_limit(
         sign_in(client, member(Role.FRONTLINE, world["holder"]))
         client.get(case_url(world))
     sign_in(client, world["lead_professional"])
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(28):
         page = client.get(case_url(world)).content.decode()
     panel = page.split('data-testid="who-has-looked"')[1].split("</table>")[0]
     assert panel.count('<tr class="govuk-table__row">') == 1 + 3

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
+import pytest
 from django.conf import settings
 from django.db import connection
 
@@ -68,6 +69,7 @@ def figures(database_url: str, partnership: str, tmp_path: Path, name: str) -> t
     return json.loads(output.read_text()), verified
 
 
+@pytest.mark.server
 def test_a_backup_restored_into_a_new_database_gives_the_same_return_and_audit_chain(
     transactional_db, client, tmp_path
 ):

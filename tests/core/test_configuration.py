@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import database_url_of_test_database
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.server]
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:

@@ -44,7 +44,7 @@ DATABASE = "cse"
 READERS = 3
 WARM_S = 1.5
 OUTAGE_S = 3.0
-RECOVERY_S = 15.0
+RECOVERY_S = 30.0
 # Every answer comes within this, the database away or not.
 ANSWER_BOUND_S = 10.0
 UNAVAILABLE_TITLE = "Sorry, the service is unavailable"
@@ -255,6 +255,7 @@ class Load:
             thread.join(ANSWER_BOUND_S + 5)
 
 
+@pytest.mark.server
 def test_the_service_answers_cleanly_while_the_database_restarts_and_recovers_by_itself(
     transactional_db, cluster, tmp_path, monkeypatch
 ):
@@ -297,11 +298,15 @@ def test_the_service_answers_cleanly_while_the_database_restarts_and_recovers_by
             starting = time.monotonic()
             cluster.start()
             started = time.monotonic()
-            # Recovered: two seconds of answers since the last failure, all of them pages.
+            # Recovered: every client has had three pages since the last failure. Counted, not
+            # timed, so that a loaded machine (fewer answers a second) cannot fail the test.
             while time.monotonic() < started + RECOVERY_S and not recovered:
                 time.sleep(0.25)
-                failures = [a.sent + a.took for a in load.answers if not is_page(a, chronology)]
-                recovered = time.monotonic() - max(failures, default=started) > 2.0
+                now = list(load.answers)
+                failures = [a.sent + a.took for a in now if not is_page(a, chronology)]
+                since = Counter(a.who for a in now if a.sent > max(failures, default=started))
+                everyone = {a.who for a in now}
+                recovered = set(since) == everyone and min(since.values(), default=0) >= 3
         answers = load.answers
         server.log.seek(0)
         log = server.log.read().decode("utf-8", "replace")
@@ -385,6 +390,40 @@ def test_a_query_the_database_refuses_is_a_server_error_not_the_unavailable_page
     with pytest.raises(error):
         middleware(rf.get("/cases/"))
     assert middleware.process_exception(rf.get("/cases/"), error("refused")) is None
+
+
+def test_a_session_that_cannot_be_saved_because_the_database_went_away_is_a_503_not_a_400(
+    rf, monkeypatch
+):
+    """The database can go away between the view and the session's save at the end of the
+    request: Django calls that an interrupted session (400); it answers as unavailable."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
+
+    from core.middleware import SessionMiddleware
+
+    monkeypatch.setattr("core.middleware.connection", SimpleNamespace(connection=None))
+
+    def save(self, must_create=False):
+        # What Django's database session store does when the connection fails on saving.
+        try:
+            raise OperationalError("server closed the connection unexpectedly")
+        except OperationalError:
+            raise UpdateError from None
+
+    monkeypatch.setattr(SessionStore, "save", save)
+
+    def view(request):
+        request.session["seen"] = True
+        return HttpResponse("page")
+
+    handler = DatabaseUnavailableMiddleware(
+        convert_exception_to_response(SessionMiddleware(convert_exception_to_response(view)))
+    )
+    response = handler(rf.get("/cases/"))
+    assert response.status_code == 503
+    assert UNAVAILABLE_TITLE in response.content.decode()
 
 
 @pytest.mark.parametrize("raised_in", ["the view", "a later middleware"])

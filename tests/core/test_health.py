@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import database_url_of_test_database
 from tests.core.test_configuration import manage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.server]
 
 
 def test_health_reports_database_and_broker_without_signing_in(client):

@@ -15,11 +15,10 @@ from tests.conftest import sign_in, without_csrf_token
 from tests.factories import CaseFactory, member
 
 pytestmark = pytest.mark.django_db
-TODAY = date.today()
 
 
 def answers(**presences) -> dict:
-    data = {"assessed_on": TODAY.isoformat(), "judgement": "none", "complete": "1"}
+    data = {"assessed_on": date.today().isoformat(), "judgement": "none", "complete": "1"}
     data.update({f"r_{code}": presence for code, presence in presences.items()})
     return data
 
@@ -27,7 +26,7 @@ def answers(**presences) -> dict:
 @pytest.fixture
 def case():
     case = CaseFactory()
-    case.child.date_of_birth = date(TODAY.year - 15, 1, 1)
+    case.child.date_of_birth = date(date.today().year - 15, 1, 1)
     case.child.save()
     return case
 
@@ -51,7 +50,7 @@ def test_completing_an_assessment_sets_the_case_category_and_next_due_date(clien
     assert assessment.not_known_count == 35
     case.refresh_from_db()
     assert case.risk_category == 2
-    assert assessment.next_due.month == (TODAY.month + 2) % 12 + 1
+    assert assessment.next_due.month == (date.today().month + 2) % 12 + 1
     page = client.get(f"/cases/{case.public_id}/").content.decode()
     assert "Next risk assessment due" in page
     assert "Risk category over time" in page
@@ -240,9 +239,9 @@ def test_supervisors_see_overdue_reassessments(client, case, django_assert_max_n
     RiskAssessment.objects.create(
         case=on_time,
         indicator_set=IndicatorSet.objects.get(),
-        assessed_on=TODAY,
+        assessed_on=date.today(),
         status="completed",
-        next_due=date(TODAY.year + 1, 1, 1),
+        next_due=date(date.today().year + 1, 1, 1),
     )
     sign_in(client, member(Role.SUPERVISOR, case.owner_agency))
     with django_assert_max_num_queries(20):

@@ -17,13 +17,12 @@ from tests.factories import AgencyFactory, PartnershipFactory, PersonFactory, me
 from tests.interventions.factories import DisruptionFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = date.today()
 
 
 def activity_post(agency, **overrides) -> dict:
     data = {
         "type": "cawn",
-        "occurred_on": TODAY.isoformat(),
+        "occurred_on": date.today().isoformat(),
         "agency": str(agency.public_id),
         "details": "Notice served at his home address",
         "court_result": "",
@@ -153,19 +152,25 @@ def test_disruption_counts_are_by_type_in_the_period_for_the_agencies_records(pa
     DisruptionFactory(person=partners.suspect, type="arrest")
     DisruptionFactory(person=None, location=location, type="arrest", agency=police)
     DisruptionFactory(person=None, network=network, type="charge", agency=police)
-    DisruptionFactory(person=partners.suspect, type="arrest", occurred_on=TODAY - timedelta(400))
+    DisruptionFactory(
+        person=partners.suspect, type="arrest", occurred_on=date.today() - timedelta(400)
+    )
     DisruptionFactory(person=partners.suspect, type="arrest", archived_at="2025-01-01T00:00Z")
     elsewhere = PersonFactory(owner_agency=partners.voluntary, kind="suspect")
     DisruptionFactory(person=elsewhere, type="arrest")
 
-    counts = disruption_counts(agency_ids=[police.pk], start=TODAY - timedelta(30), end=TODAY)
+    counts = disruption_counts(
+        agency_ids=[police.pk], start=date.today() - timedelta(30), end=date.today()
+    )
 
     assert counts["arrest"] == 2
     assert counts["charge"] == 1
     assert counts["cawn"] == 0
     assert set(counts) == set(DisruptionActivity.Type.values)
     both = disruption_counts(
-        agency_ids=[police.pk, partners.voluntary.pk], start=TODAY - timedelta(30), end=TODAY
+        agency_ids=[police.pk, partners.voluntary.pk],
+        start=date.today() - timedelta(30),
+        end=date.today(),
     )
     assert both["arrest"] == 3
 
@@ -248,6 +253,8 @@ def test_an_entry_made_in_error_is_removed_with_a_reason_and_leaves_the_counts(c
     )
     page = client.get(f"/people/{partners.suspect.public_id}/").content.decode()
     assert "Arrested at Zephyr" not in page
-    counts = disruption_counts(agency_ids=[partners.police.pk], start=TODAY, end=TODAY)
+    counts = disruption_counts(
+        agency_ids=[partners.police.pk], start=date.today(), end=date.today()
+    )
     assert counts["arrest"] == 0
     assert client.get(url).status_code == 404

@@ -18,7 +18,6 @@ from tests.factories import PersonFactory, UserFactory, member
 from tests.interventions.factories import FlagFactory, FlagTypeFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = date.today()
 
 
 def flag_post(owner, **overrides) -> dict:
@@ -26,7 +25,7 @@ def flag_post(owner, **overrides) -> dict:
         "flag_type": "county_lines",
         "reason": "Found running drugs between Leeds and Scarborough",
         "owner": str(owner.public_id),
-        "review_on": (TODAY + timedelta(days=30)).isoformat(),
+        "review_on": (date.today() + timedelta(days=30)).isoformat(),
     }
     data.update(overrides)
     return data
@@ -66,7 +65,7 @@ def test_a_flag_needs_a_reason_and_a_review_date_not_in_the_past(client, partner
     """The form comes back naming the fields, with what was typed, and nothing is saved."""
     sign_in(client, partners.officer)
     url = f"/people/{partners.suspect.public_id}/flags/new/"
-    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
 
     response = client.post(url, flag_post(partners.officer, reason="", review_on=yesterday))
 
@@ -118,7 +117,7 @@ def test_the_owner_must_be_someone_who_can_see_the_record(client, partners):
     with pytest.raises(ValidationError):
         services.flag_set(
             record=partners.suspect, flag_type=FlagType.objects.get(code="cse"),
-            reason="Seen", owner=partners.outsider, review_on=TODAY, by=partners.officer,
+            reason="Seen", owner=partners.outsider, review_on=date.today(), by=partners.officer,
         )  # fmt: skip
     assert not ExploitationFlag.objects.exists()
 
@@ -126,7 +125,7 @@ def test_the_owner_must_be_someone_who_can_see_the_record(client, partners):
 def test_a_review_sets_the_next_date_and_keeps_the_note(client, partners):
     flag = FlagFactory(person=partners.suspect, owner=partners.officer)
     sign_in(client, partners.officer)
-    next_review = (TODAY + timedelta(days=60)).isoformat()
+    next_review = (date.today() + timedelta(days=60)).isoformat()
 
     refused = client.post(f"/flags/{flag.public_id}/review/", {"note": "", "review_on": ""})
     response = client.post(
@@ -217,14 +216,16 @@ def test_an_analyst_sees_flags_but_does_not_set_them(client, partners):
 def test_flags_due_are_listed_for_their_owner_only(client, partners, django_assert_max_num_queries):
     """Due within 14 days or overdue, not removed, on a record the owner may still see."""
     officer, colleague = partners.officer, member(Role.FRONTLINE, partners.police)
-    due = FlagFactory(person=partners.suspect, owner=officer, review_on=TODAY + timedelta(days=14))
+    due = FlagFactory(
+        person=partners.suspect, owner=officer, review_on=date.today() + timedelta(days=14)
+    )
     for _ in range(5):
         FlagFactory(person=PersonFactory(owner_agency=partners.police, kind="suspect"),
-                    owner=officer, review_on=TODAY)  # fmt: skip
-    FlagFactory(person=partners.suspect, owner=officer, review_on=TODAY + timedelta(days=15))
-    removed = FlagFactory(person=partners.suspect, owner=officer, review_on=TODAY)
+                    owner=officer, review_on=date.today())  # fmt: skip
+    FlagFactory(person=partners.suspect, owner=officer, review_on=date.today() + timedelta(days=15))
+    removed = FlagFactory(person=partners.suspect, owner=officer, review_on=date.today())
     services.flag_remove(flag=removed, reason="Not needed", by=officer)
-    FlagFactory(person=partners.suspect, owner=colleague, review_on=TODAY)
+    FlagFactory(person=partners.suspect, owner=colleague, review_on=date.today())
     sign_in(client, officer)
 
     with django_assert_max_num_queries(12):
@@ -240,7 +241,9 @@ def test_flags_due_are_listed_for_their_owner_only(client, partners, django_asse
 
 
 def test_a_flag_on_a_record_no_longer_shared_is_not_listed_as_due(client, partners):
-    flag = FlagFactory(person=partners.suspect, owner=partners.social_worker, review_on=TODAY)
+    flag = FlagFactory(
+        person=partners.suspect, owner=partners.social_worker, review_on=date.today()
+    )
     sign_in(client, partners.social_worker)
     assert f"/flags/{flag.public_id}/review/" in client.get("/flags/due/").content.decode()
 
@@ -315,7 +318,7 @@ def test_the_record_page_shows_who_set_each_flag_and_the_case_shows_the_childs(c
     page = client.get(f"/people/{partners.suspect.public_id}/").content.decode()
     case_page = client.get(f"/cases/{partners.case.public_id}/").content.decode()
 
-    assert f"{officer.full_name}, {TODAY:%-d %B %Y}" in page
+    assert f"{officer.full_name}, {date.today():%-d %B %Y}" in page
     flags_row = case_page.split('data-testid="child-flags"')[1].split("</dd>")[0]
     assert "County lines" in flags_row
 
@@ -324,7 +327,7 @@ def test_a_review_hands_the_flag_to_a_new_owner_who_can_see_the_record(client, p
     flag = FlagFactory(person=partners.suspect, owner=partners.officer)
     sign_in(client, partners.officer)
     url = f"/flags/{flag.public_id}/review/"
-    review = {"note": "Moving team", "review_on": (TODAY + timedelta(days=30)).isoformat()}
+    review = {"note": "Moving team", "review_on": (date.today() + timedelta(days=30)).isoformat()}
 
     refused = client.post(url, {**review, "owner": partners.outsider.public_id})
     response = client.post(url, {**review, "owner": partners.social_worker.public_id})
@@ -341,9 +344,11 @@ def test_a_flag_whose_owner_left_is_listed_for_the_holding_agencys_managers(clie
     """Whatever its review date, until a review names a new owner; not for a front-line
     colleague, nor for another agency's CSE lead."""
     leaver = member(Role.FRONTLINE, partners.police)
-    flag = FlagFactory(person=partners.suspect, owner=leaver, review_on=TODAY + timedelta(days=80))
+    flag = FlagFactory(
+        person=partners.suspect, owner=leaver, review_on=date.today() + timedelta(days=80)
+    )
     kept = FlagFactory(
-        person=partners.suspect, owner=partners.officer, review_on=TODAY + timedelta(80)
+        person=partners.suspect, owner=partners.officer, review_on=date.today() + timedelta(80)
     )
     cse_lead = member(Role.CSE_LEAD, partners.police)
     social_care_lead = member(Role.CSE_LEAD, partners.social_care)
@@ -367,7 +372,7 @@ def test_a_flag_whose_owner_left_is_listed_for_the_holding_agencys_managers(clie
     assert leaver.full_name not in form.split('name="owner"')[1].split("</select>")[0]
     client.post(
         f"/flags/{flag.public_id}/review/",
-        {"note": "Taken over", "review_on": TODAY.isoformat(), "owner": cse_lead.public_id},
+        {"note": "Taken over", "review_on": date.today().isoformat(), "owner": cse_lead.public_id},
     )
     flag.refresh_from_db()
     assert flag.owner == cse_lead

@@ -14,20 +14,19 @@ from tests.conftest import sign_in
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
-TODAY = date.today()
 
 
 def support_post(**overrides) -> dict:
     data = {
         "abe_status": "completed",
-        "abe_date": (TODAY - timedelta(days=10)).isoformat(),
+        "abe_date": (date.today() - timedelta(days=10)).isoformat(),
         "special_measures": ["screens", "intermediary"],
         "support_worker_name": "Sam Patel",
         "support_worker_role": "ISVA",
         "support_worker_agency": "",
         "court_outcome": "",
         "continued_support": "continuing",
-        "continued_support_until": (TODAY + timedelta(days=180)).isoformat(),
+        "continued_support_until": (date.today() + timedelta(days=180)).isoformat(),
     }
     data.update(overrides)
     return data
@@ -118,7 +117,7 @@ def test_an_end_date_of_support_only_when_it_continues(client, partners):
 
 def test_court_dates_are_added_and_removed(client, partners):
     sign_in(client, partners.officer)
-    trial_on = (TODAY + timedelta(days=40)).isoformat()
+    trial_on = (date.today() + timedelta(days=40)).isoformat()
 
     refused = client.post(
         f"/cases/{partners.case.public_id}/victim-support/court-dates/new/",
@@ -143,7 +142,7 @@ def test_court_dates_are_added_and_removed(client, partners):
 
 def test_an_agency_that_cannot_see_the_case_cannot_see_or_change_its_support(client, partners):
     court_date = services.court_date_add(
-        case=partners.case, date=TODAY, hearing_type="trial", by=partners.officer
+        case=partners.case, date=date.today(), hearing_type="trial", by=partners.officer
     )
     sign_in(client, partners.outsider)
 

@@ -12,7 +12,7 @@ from referrals.tasks import referral_deadlines_check
 from tests.conftest import wait_for
 from tests.factories import AgencyFactory, CaseFactory, PartnershipFactory, member
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.server]
 
 
 def test_an_overdue_referral_is_escalated_exactly_once_with_the_check_run_twice(

@@ -184,7 +184,7 @@ def test_the_inbox_counts_each_tab_and_marks_overdue(client, world, django_asser
         acknowledge_due=timezone.now() - timedelta(minutes=1)
     )
     lead = sign_in(Client(), world["lead"])
-    with django_assert_max_num_queries(20) as few:
+    with django_assert_max_num_queries(13) as few:
         page = lead.get("/referrals/?tab=new").content.decode()
     assert "Overdue" in page
     assert escape(world["case"].child.last_name) in page

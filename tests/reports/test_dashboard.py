@@ -42,17 +42,23 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-START = TODAY.replace(year=TODAY.year - 1, day=1)
-PERIOD = {"start": START.isoformat(), "end": TODAY.isoformat()}
+
+# Functions, not constants: a run that crosses midnight asks for the period up to the new day.
+def start() -> date:
+    today = timezone.localdate()
+    return today.replace(year=today.year - 1, day=1)
+
+
+def period() -> dict[str, str]:
+    return {"start": start().isoformat(), "end": timezone.localdate().isoformat()}
 
 
 def within(rng: random.Random) -> date:
-    return START + timedelta(days=rng.randrange((TODAY - START).days + 1))
+    return start() + timedelta(days=rng.randrange((timezone.localdate() - start()).days + 1))
 
 
 def outside(rng: random.Random) -> date:
-    return START - timedelta(days=rng.randrange(1, 400))
+    return start() - timedelta(days=rng.randrange(1, 400))
 
 
 def aware(day: date, hour: int = 12) -> datetime:
@@ -164,7 +170,7 @@ def world():
 
 
 def table_of(client, slug: str, **query) -> list[list[str]]:
-    response = client.get(f"/dashboard/tables/{slug}.csv", {**PERIOD, **query})
+    response = client.get(f"/dashboard/tables/{slug}.csv", {**period(), **query})
     assert response.status_code == 200, response.content.decode()[:2000]
     return list(csv.reader(io.StringIO(response.content.decode())))[1:]
 
@@ -198,24 +204,30 @@ def test_each_figure_equals_a_count_made_from_the_records(client, world):
     concerns = [
         c
         for c in Concern.objects.filter(case__in=cases, status="submitted")
-        if START <= c.occurred_on <= TODAY
+        if start() <= c.occurred_on <= timezone.localdate()
     ]
     assert sum(int(row[1]) for row in trend) == len(concerns)
-    this_month = f"{TODAY:%B %Y}"
+    this_month = f"{timezone.localdate():%B %Y}"
     assert as_dict(trend)[this_month] == str(
-        sum(1 for c in concerns if c.occurred_on.replace(day=1) == TODAY.replace(day=1))
+        sum(
+            1
+            for c in concerns
+            if c.occurred_on.replace(day=1) == timezone.localdate().replace(day=1)
+        )
     )
     started = [
         c
         for c in cases
-        if START <= (c.first_contact_date or timezone.localtime(c.created_at).date()) <= TODAY
+        if start()
+        <= (c.first_contact_date or timezone.localtime(c.created_at).date())
+        <= timezone.localdate()
     ]
     assert sum(int(row[2]) for row in trend) == len(started)
 
     episodes = [
         e
         for e in MissingEpisode.objects.filter(case__in=cases)
-        if START <= timezone.localtime(e.started_at).date() <= TODAY
+        if start() <= timezone.localtime(e.started_at).date() <= timezone.localdate()
     ]
     missing = as_dict(table_of(client, "missing"))
     assert missing["Missing episodes"] == str(len(episodes))
@@ -234,7 +246,9 @@ def test_each_figure_equals_a_count_made_from_the_records(client, world):
     suspects = [
         p
         for p in Person.objects.filter(owner_agency=ours, kind="suspect")
-        if START <= (p.first_known_date or timezone.localtime(p.created_at).date()) <= TODAY
+        if start()
+        <= (p.first_known_date or timezone.localtime(p.created_at).date())
+        <= timezone.localdate()
     ]
     levels = as_dict(table_of(client, "suspects-identification"))
     for level, label in [
@@ -263,7 +277,7 @@ def test_each_figure_equals_a_count_made_from_the_records(client, world):
     referrals = [
         r
         for r in Referral.objects.filter(from_agency=ours) | Referral.objects.filter(to_agency=ours)
-        if START <= timezone.localtime(r.sent_at).date() <= TODAY
+        if start() <= timezone.localtime(r.sent_at).date() <= timezone.localdate()
     ]
     states = as_dict(table_of(client, "referrals-by-state"))
     assert states["Accepted"] == str(sum(1 for r in referrals if r.status == "accepted"))
@@ -292,7 +306,7 @@ def test_each_figure_equals_a_count_made_from_the_records(client, world):
 
 def test_the_lscb_chair_sees_the_whole_partnership_with_small_numbers_hidden(client, world):
     sign_in(client, member(Role.LSCB_CHAIR, world["ours"]))
-    response = client.get("/dashboard/", PERIOD)
+    response = client.get("/dashboard/", period())
     assert response.status_code == 200
     page = response.content.decode()
     for agency in (world["ours"], world["theirs"]):
@@ -335,7 +349,7 @@ def test_suppression_hides_small_numbers_and_their_complement(values, total, sho
 
 def test_a_cse_lead_cannot_ask_for_another_agencys_figures(client, world):
     sign_in(client, member(Role.CSE_LEAD, world["ours"]))
-    response = client.get("/dashboard/", {**PERIOD, "agencies": world["theirs"].code})
+    response = client.get("/dashboard/", {**period(), "agencies": world["theirs"].code})
     assert response.status_code == 400
     assert "Select only agencies listed for the partnership" in response.content.decode()
     assert world["theirs"].name not in response.content.decode()
@@ -369,8 +383,8 @@ def test_the_dashboard_takes_as_many_queries_for_many_records_as_for_few(client)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert client.get("/dashboard/", PERIOD).status_code == 200
-            assert client.get("/dashboard/data-quality/", PERIOD).status_code == 200
+            assert client.get("/dashboard/", period()).status_code == 200
+            assert client.get("/dashboard/data-quality/", period()).status_code == 200
         return len(captured)
 
     for _ in range(2):
@@ -387,13 +401,15 @@ def test_data_quality_shares_equal_the_records_and_fixes_open_only_visible_cases
     ours = world["ours"]
     lead = member(Role.CSE_LEAD, ours)
     sign_in(client, lead)
-    response = client.get("/dashboard/data-quality/", PERIOD)
+    response = client.get("/dashboard/data-quality/", period())
     assert response.status_code == 200
 
     cases = [
         c
         for c in Case.objects.filter(owner_agency=ours, archived_at__isnull=True)
-        if START <= (c.first_contact_date or timezone.localtime(c.created_at).date()) <= TODAY
+        if start()
+        <= (c.first_contact_date or timezone.localtime(c.created_at).date())
+        <= timezone.localdate()
     ]
     rows = {row[0]: row for row in table_of(client, "quality-children")}
     ethnicity = rows[ours.name][5]
@@ -410,7 +426,7 @@ def test_data_quality_shares_equal_the_records_and_fixes_open_only_visible_cases
 
 def test_the_chair_sees_data_quality_but_no_records(client, world):
     sign_in(client, member(Role.LSCB_CHAIR, world["ours"]))
-    response = client.get("/dashboard/data-quality/", PERIOD)
+    response = client.get("/dashboard/data-quality/", period())
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="records-to-fix"' not in page
