@@ -77,10 +77,36 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
         )
 
 
+def _django_order(item) -> int:
+    """pytest-django's order (as Django's runner): tests in a rolled-back transaction first,
+    then those that empty the database after them, then those without it."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if (marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))) or (
+        fixtures & {"transactional_db", "live_server"}
+    ):
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     if config.option.shuffle:
-        # Every xdist worker shuffles the same way, so their collections agree.
-        random.Random(config.test_seed).shuffle(items)
+        # Shuffled within pytest-django's groups, as Django's own --shuffle does: a test that
+        # empties the database (and the data the migrations loaded) still runs after the
+        # tests that rely on that data. Every xdist worker shuffles the same way, so their
+        # collections agree.
+        # Modules are shuffled, and the tests within each (as pytest-randomly does), so that a
+        # module's fixtures are still made once.
+        rng = random.Random(config.test_seed)
+        modules: dict[str, list] = {}
+        for item in items:
+            modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+        order = list(modules)
+        rng.shuffle(order)
+        for name in order:
+            rng.shuffle(modules[name])
+        items[:] = [item for name in order for item in modules[name]]
+        items.sort(key=_django_order)  # stable: shuffled within each group
 
 
 def seed_for_test(seed: int, nodeid: str) -> int:
