@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -36,23 +37,16 @@ SECTIONS = [
 ]
 
 
-def _sections() -> list[tuple[str, str, Capability | None]]:
-    """The sections with their addresses, reversed once for each URL configuration and script
-    prefix rather than on every page."""
-    key = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-    cached = _REVERSED.get(key)
-    if cached is None:
-        cached = [(label, reverse(name), capability) for label, name, capability in SECTIONS]
-        _REVERSED[key] = cached
-    return cached
-
-
-_REVERSED: dict[tuple[str, str], list[tuple[str, str, Capability | None]]] = {}
+@cache
+def _sections(script_prefix: str, urlconf: str) -> tuple[tuple[str, str, Capability | None], ...]:
+    """The sections with their addresses, reversed once for each script prefix and URL
+    configuration rather than on every page."""
+    return tuple((label, reverse(name, urlconf), need) for label, name, need in SECTIONS)
 
 
 def navigation_for(request: HttpRequest) -> list[NavItem]:
     user = request.user
-    sections = _sections()
+    sections = _sections(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
     path = request.path
     return [
         NavItem(label, url, current=(path == url if url == "/" else path.startswith(url)))
